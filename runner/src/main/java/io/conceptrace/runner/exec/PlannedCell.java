@@ -1,0 +1,43 @@
+package io.conceptrace.runner.exec;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One unit of work as the executor sees it: an id, a stage, the ids it consumes, and what to show
+ * and record about it. The executor never looks inside {@link #settings()}; only the stage runners
+ * do. The dsl's {@code Cell} has the same accessors, so adapting it is one line.
+ */
+public interface PlannedCell {
+  /** Content hash of the cell's settings and inputs; the run store's directory name. */
+  String id();
+
+  /** The stage, e.g. {@code train-base}; selects the {@link StageRunner}. */
+  String stage();
+
+  /** The cell's place in the run matrix, e.g. {@code concept=wavy, layer=layer3}. */
+  Map<String, String> coordinates();
+
+  /** The resolved settings that affect the result (JSON-compatible values). */
+  Map<String, Object> settings();
+
+  /** Ids of the cells whose complete outputs this cell reads. */
+  List<String> inputs();
+
+  /** The seed every random choice of this cell derives from. */
+  long seed();
+
+  /** A short human-readable name: the stage and its coordinates. */
+  default String label() {
+    if (coordinates().isEmpty()) {
+      return stage() + "[" + id().substring(0, Math.min(8, id().length())) + "]";
+    }
+    return stage()
+        + "["
+        + coordinates().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(", "))
+        + "]";
+  }
+}

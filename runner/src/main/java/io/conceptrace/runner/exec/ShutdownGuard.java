@@ -46,7 +46,10 @@ public final class ShutdownGuard implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     int killed = inFlight.killAll(token.reason(), Duration.ofSeconds(2));
-    LOG.warn("recorded {} running cell(s) as killed after a {} s grace period", killed, grace);
+    LOG.warn(
+        "recorded {} running cell(s) as killed after a {} ms grace period",
+        killed,
+        grace.toMillis());
   }
 
   /** Says the run has ended and its report was shown; a later signal just exits. */

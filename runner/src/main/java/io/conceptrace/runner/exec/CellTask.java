@@ -53,6 +53,11 @@ public final class CellTask {
     return token;
   }
 
+  /** The cell's complete output, if the run store has it. */
+  public Optional<StoredCell> find(PlannedCell cell) {
+    return store.find(plan.experiment(), cell.stage(), cell.id());
+  }
+
   /** Runs the cell and returns how it ended; never throws for the cell's own failures. */
   public CellOutcome run(PlannedCell cell) {
     Instant start = Instant.now();
@@ -122,10 +127,11 @@ public final class CellTask {
       runner.run(ctx);
       Optional<CellStatus> settled = flight.settled();
       if (settled.isPresent() && settled.get() != CellStatus.FINISHED) {
-        return ended(cell, settled.get(), token.reason(), start);
+        return ended(cell, settled.get(), token.reason(), start, flight);
       }
-      if (store.isComplete(plan.experiment(), cell.stage(), cell.id())) {
-        return ended(cell, CellStatus.FINISHED, "", start);
+      Optional<StoredCell> stored = store.find(plan.experiment(), cell.stage(), cell.id());
+      if (stored.isPresent()) {
+        return CellOutcome.of(cell, CellState.FINISHED, stored.get());
       }
       failedAs = CellStatus.FAILED;
       reason = "the stage runner returned without committing the cell";
@@ -144,18 +150,22 @@ public final class CellTask {
       LOG.debug("{} failed", cell.label(), e);
     }
     CellStatus settledAs = flight.abandon(failedAs, reason);
-    return ended(cell, settledAs, settledAs == failedAs ? reason : token.reason(), start);
+    if (settledAs == CellStatus.FINISHED) {
+      // Committed by the stage just before a failure surfaced (e.g. while closing a resource).
+      Optional<StoredCell> stored = store.find(plan.experiment(), cell.stage(), cell.id());
+      if (stored.isPresent()) {
+        return CellOutcome.of(cell, CellState.FINISHED, stored.get());
+      }
+    }
+    return ended(cell, settledAs, settledAs == failedAs ? reason : token.reason(), start, flight);
   }
 
-  private static CellOutcome ended(PlannedCell cell, CellStatus status, String why, Instant start) {
-    CellState state =
-        switch (status) {
-          case FINISHED -> CellState.FINISHED;
-          case FAILED -> CellState.FAILED;
-          case KILLED -> CellState.KILLED;
-        };
+  /** The outcome of an abandoned attempt, carrying the attempt's record. */
+  private static CellOutcome ended(
+      PlannedCell cell, CellStatus status, String why, Instant start, InFlightCell flight) {
+    CellState state = status == CellStatus.KILLED ? CellState.KILLED : CellState.FAILED;
     return new CellOutcome(
-        cell, state, status == CellStatus.FINISHED ? "" : why, start, Instant.now());
+        cell, state, why, start, Instant.now(), flight.attempt().orElse(null), null);
   }
 
   /** A record pre-filled with what the plan knows about the cell. */

@@ -23,6 +23,7 @@ final class InFlightCell {
   private final Supplier<CellRecord.Builder> records;
   private final ReentrantLock lock = new ReentrantLock();
   private CellStatus settledAs;
+  private CellRecord attempt;
 
   InFlightCell(PlannedCell cell, CellWriter writer, Supplier<CellRecord.Builder> records) {
     this.cell = cell;
@@ -89,10 +90,21 @@ final class InFlightCell {
     }
   }
 
+  /** The FAILED/KILLED record written when the attempt was abandoned, if it was. */
+  Optional<CellRecord> attempt() {
+    lock.lock();
+    try {
+      return Optional.ofNullable(attempt);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private CellStatus abandonLocked(CellStatus status, String reason) {
     if (settledAs == null) {
       settledAs = status;
-      writer.abandon(records.get().status(status, reason).finishedAt(Instant.now()).build());
+      attempt = records.get().status(status, reason).finishedAt(Instant.now()).build();
+      writer.abandon(attempt);
     }
     return settledAs;
   }

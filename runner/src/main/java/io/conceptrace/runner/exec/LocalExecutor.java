@@ -73,7 +73,10 @@ public final class LocalExecutor implements Executor {
     List<CellOutcome> fromScheduler = scheduler.outcomes(Instant.now());
     for (CellOutcome o : fromScheduler) {
       if (plan.cached().contains(o.cell().id())) {
-        outcomes.add(new CellOutcome(o.cell(), CellState.CACHED, "", start, start));
+        outcomes.add(
+            task.find(o.cell())
+                .map(c -> CellOutcome.of(o.cell(), CellState.CACHED, c))
+                .orElse(new CellOutcome(o.cell(), CellState.CACHED, "", start, start)));
       } else {
         outcomes.add(o);
       }

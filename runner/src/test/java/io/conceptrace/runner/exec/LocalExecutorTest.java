@@ -54,11 +54,15 @@ class LocalExecutorTest {
     assertThat(d.record().provenance()).containsEntry("host", "test");
     assertThat(d.record().timings()).containsKeys("total", "compute");
     assertThat(d.metrics()).hasSize(5);
+    assertThat(first.report().outcomes())
+        .allSatisfy(o -> assertThat(o.directory()).isNotNull().isDirectory());
 
     Pipeline.Result second = run(2, Set.of(), false);
     assertThat(second.report().count(CellState.CACHED)).isEqualTo(11);
     assertThat(executed).hasValue(11);
     assertThat(second.summary()).hasSize(11); // summaries come from stored cells too
+    assertThat(second.report().outcomes())
+        .allSatisfy(o -> assertThat(o.storedRecord()).isPresent());
   }
 
   @Test
@@ -95,6 +99,8 @@ class LocalExecutorTest {
     CellOutcome failed = r.report().failures().get(0);
     assertThat(failed.cell().id()).isEqualTo("a0001");
     assertThat(failed.describe()).isEqualTo("a[name=a0001]: loss is NaN at epoch 3");
+    assertThat(failed.storedRecord().orElseThrow().status()).isEqualTo(CellStatus.FAILED);
+    assertThat(failed.directory()).isNull();
     // One job, plan order a0000, a0001: nothing after the failure was launched.
     assertThat(executed).hasValue(2);
     assertThat(states(r))

@@ -1,0 +1,328 @@
+package io.conceptrace.dsl;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.conceptrace.dsl.script.ScriptBlock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * Reads typed values from a resolved experiment config, recording a {@link Problem} (with the
+ * value's origin) instead of throwing, so that one pass finds every problem. Each getter returns a
+ * usable fallback after recording a problem; the loader never builds an {@link Experiment} when any
+ * problem was recorded.
+ */
+final class ConfigReader {
+  private final Config config;
+  private final String mainFile;
+  private final List<Problem> problems = new ArrayList<>();
+  private final Map<String, List<String>> fileLines = new HashMap<>();
+
+  ConfigReader(Config config, String mainFile) {
+    this.config = config;
+    this.mainFile = mainFile;
+  }
+
+  Config config() {
+    return config;
+  }
+
+  List<Problem> problems() {
+    return problems;
+  }
+
+  void problem(String path, String message) {
+    problems.add(new Problem(position(path), path, message));
+  }
+
+  void problemAt(SourcePosition at, String path, String message) {
+    problems.add(new Problem(at, path, message));
+  }
+
+  /** Where a key's value was written; the parent object's position when the key is absent. */
+  SourcePosition position(String path) {
+    String p = path;
+    while (!p.isEmpty()) {
+      if (config.hasPathOrNull(p)) {
+        SourcePosition at = position(config.getValue(p).origin());
+        if (!at.file().equals("defaults")) {
+          return at;
+        }
+      }
+      int dot = p.lastIndexOf('.');
+      p = dot < 0 ? "" : p.substring(0, dot);
+    }
+    return new SourcePosition(mainFile, 0, 0);
+  }
+
+  static SourcePosition position(ConfigOrigin origin) {
+    if (origin.filename() != null) {
+      return new SourcePosition(origin.filename(), Math.max(0, origin.lineNumber()), 0);
+    }
+    if (origin.resource() != null) {
+      return new SourcePosition("defaults", 0, 0);
+    }
+    String d = origin.description().replaceFirst(": \\d+$", "");
+    return new SourcePosition(d, 0, 0);
+  }
+
+  boolean isNull(String path) {
+    return !config.hasPath(path);
+  }
+
+  ConfigValueType type(String path) {
+    return config.hasPath(path) ? config.getValue(path).valueType() : ConfigValueType.NULL;
+  }
+
+  String describe(String path) {
+    ConfigValue v = config.getValue(path);
+    String rendered = v.render().replaceAll("\\s+", " ");
+    if (rendered.length() > 40) {
+      rendered = rendered.substring(0, 37) + "...";
+    }
+    return v.valueType().name().toLowerCase(Locale.ROOT) + " " + rendered;
+  }
+
+  int integer(String path, int min, int max, int fallback) {
+    if (isNull(path)) {
+      problem(path, "required: an integer");
+      return fallback;
+    }
+    if (type(path) != ConfigValueType.NUMBER) {
+      problem(path, "must be an integer, got " + describe(path));
+      return fallback;
+    }
+    Number n = config.getNumber(path);
+    double d = n.doubleValue();
+    if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+      problem(path, "must be an integer, got " + n);
+      return fallback;
+    }
+    int v = (int) d;
+    if (v < min || v > max) {
+      problem(path, range(v, min, max));
+      return fallback;
+    }
+    return v;
+  }
+
+  OptionalInt optionalInteger(String path, int min, int max) {
+    if (isNull(path)) {
+      return OptionalInt.empty();
+    }
+    int before = problems.size();
+    int v = integer(path, min, max, min);
+    return problems.size() == before ? OptionalInt.of(v) : OptionalInt.empty();
+  }
+
+  long longValue(String path) {
+    if (isNull(path) || type(path) != ConfigValueType.NUMBER) {
+      problem(
+          path,
+          isNull(path) ? "required: an integer" : "must be an integer, got " + describe(path));
+      return 0;
+    }
+    Number n = config.getNumber(path);
+    if (n.doubleValue() != Math.rint(n.doubleValue())) {
+      problem(path, "must be an integer, got " + n);
+      return 0;
+    }
+    return n.longValue();
+  }
+
+  private static String range(Object v, Object min, Object max) {
+    if (max instanceof Integer i && i == Integer.MAX_VALUE) {
+      return "must be >= " + min + ", got " + v;
+    }
+    return "must be between " + min + " and " + max + ", got " + v;
+  }
+
+  /**
+   * A number within bounds.
+   *
+   * @param minOpen whether {@code min} itself is excluded
+   * @param maxOpen whether {@code max} itself is excluded
+   */
+  double number(String path, double min, boolean minOpen, double max, boolean maxOpen, double fb) {
+    if (isNull(path)) {
+      problem(path, "required: a number");
+      return fb;
+    }
+    if (type(path) != ConfigValueType.NUMBER) {
+      problem(path, "must be a number, got " + describe(path));
+      return fb;
+    }
+    double v = config.getDouble(path);
+    boolean low = minOpen ? v <= min : v < min;
+    boolean high = maxOpen ? v >= max : v > max;
+    if (Double.isNaN(v) || low || high) {
+      String lo = (minOpen ? "(" : "[") + fmt(min);
+      String hi = Double.isInfinite(max) ? "inf)" : fmt(max) + (maxOpen ? ")" : "]");
+      problem(path, "must be in " + lo + ", " + hi + ", got " + fmt(v));
+      return fb;
+    }
+    return v;
+  }
+
+  OptionalDouble optionalNumber(String path) {
+    if (isNull(path)) {
+      return OptionalDouble.empty();
+    }
+    if (type(path) != ConfigValueType.NUMBER) {
+      problem(path, "must be a number, got " + describe(path));
+      return OptionalDouble.empty();
+    }
+    return OptionalDouble.of(config.getDouble(path));
+  }
+
+  static String fmt(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  boolean bool(String path, boolean fallback) {
+    if (isNull(path)) {
+      problem(path, "required: true or false");
+      return fallback;
+    }
+    if (type(path) != ConfigValueType.BOOLEAN) {
+      problem(path, "must be true or false, got " + describe(path));
+      return fallback;
+    }
+    return config.getBoolean(path);
+  }
+
+  Optional<String> optionalString(String path) {
+    if (isNull(path)) {
+      return Optional.empty();
+    }
+    ConfigValueType t = type(path);
+    if (t == ConfigValueType.OBJECT || t == ConfigValueType.LIST) {
+      problem(path, "must be a string, got " + describe(path));
+      return Optional.empty();
+    }
+    return Optional.of(config.getString(path));
+  }
+
+  String string(String path, String fallback) {
+    if (isNull(path)) {
+      problem(path, "required: a string");
+      return fallback;
+    }
+    return optionalString(path).orElse(fallback);
+  }
+
+  /** One of a fixed set of lower-case words; returns the matching enum constant. */
+  <E extends Enum<E>> E choice(String path, Class<E> type, E fallback) {
+    List<String> allowed = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      allowed.add(word(e));
+    }
+    if (isNull(path)) {
+      problem(path, "required: one of " + String.join(", ", allowed));
+      return fallback;
+    }
+    Optional<String> s = optionalString(path);
+    if (s.isEmpty()) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (word(e).equals(s.get())) {
+        return e;
+      }
+    }
+    problem(
+        path,
+        "must be one of "
+            + String.join(", ", allowed)
+            + ", got '"
+            + s.get()
+            + "'"
+            + suggest(s.get(), allowed));
+    return fallback;
+  }
+
+  /** The way an enum constant is written in files: {@code PAD_CROP} is {@code pad-crop}. */
+  static String word(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  static String suggest(String got, List<String> candidates) {
+    return Suggestions.nearest(got, candidates).map(s -> "; did you mean " + s + "?").orElse("");
+  }
+
+  /**
+   * A list, or a Kotlin block computing one ({@code { kotlin = """...""" }}). Returns the raw
+   * elements (unwrapped) and, for a block, the block.
+   */
+  ListOrScript listOrScript(String path) {
+    if (isNull(path)) {
+      return new ListOrScript(List.of(), Optional.empty());
+    }
+    ConfigValue v = config.getValue(path);
+    if (v instanceof ConfigList list) {
+      List<Object> out = new ArrayList<>();
+      for (ConfigValue e : list) {
+        out.add(e.unwrapped());
+      }
+      return new ListOrScript(out, Optional.empty());
+    }
+    if (v instanceof ConfigObject obj && obj.containsKey("kotlin") && obj.size() == 1) {
+      return new ListOrScript(List.of(), script(path + ".kotlin"));
+    }
+    problem(path, "must be a list (or { kotlin = \"\"\"...\"\"\" }), got " + describe(path));
+    return new ListOrScript(List.of(), Optional.empty());
+  }
+
+  record ListOrScript(List<Object> items, Optional<ScriptBlock> script) {}
+
+  /** A Kotlin block at {@code path}, with the position of its first character in its file. */
+  Optional<ScriptBlock> script(String path) {
+    Optional<String> s = optionalString(path);
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    ConfigOrigin origin = config.getValue(path).origin();
+    SourcePosition at = position(origin);
+    if (origin.filename() != null && at.line() > 0) {
+      at = new SourcePosition(at.file(), at.line(), openingColumn(origin.filename(), at.line()));
+    }
+    return Optional.of(new ScriptBlock(s.get(), at, path));
+  }
+
+  /** 1-based column just after the opening quote(s) of a string value on a line; 0 if unknown. */
+  private int openingColumn(String file, int line) {
+    List<String> lines =
+        fileLines.computeIfAbsent(
+            file,
+            f -> {
+              try {
+                return Files.readAllLines(Path.of(f));
+              } catch (IOException | RuntimeException e) {
+                return List.of();
+              }
+            });
+    if (line > lines.size()) {
+      return 0;
+    }
+    String text = lines.get(line - 1);
+    int triple = text.indexOf("\"\"\"");
+    if (triple >= 0) {
+      return triple + 4;
+    }
+    int quote = text.indexOf('"');
+    return quote >= 0 ? quote + 2 : 0;
+  }
+}

@@ -1,0 +1,263 @@
+package io.conceptrace.dsl;
+
+import io.conceptrace.core.nn.ArchitectureSpec;
+import io.conceptrace.dsl.script.ScriptBlock;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * A whole study, typed and validated: what {@link ExperimentLoader} makes of an experiment file.
+ * Every record is immutable; optional settings are {@link Optional}s, never null. The keys and
+ * their meaning are documented in {@code defaults.conf} (a resource of this package) and {@code
+ * experiments/README.md}.
+ *
+ * @param file the experiment file as given by the user
+ * @param name {@code experiment.name}
+ * @param seed {@code experiment.seed}, the root of every derived seed
+ * @param description {@code experiment.description}
+ * @param exclude {@code matrix.exclude}, the Kotlin filter over cells
+ */
+public record Experiment(
+    Path file,
+    String name,
+    long seed,
+    String description,
+    Data data,
+    Model model,
+    Training training,
+    Map<String, Concept> concepts,
+    Probes probes,
+    Attribution attribution,
+    Prune prune,
+    Optional<ScriptBlock> exclude,
+    Tracking tracking,
+    Execution execution) {
+
+  public Experiment {
+    concepts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(concepts));
+  }
+
+  /** The network the base models use. */
+  public ArchitectureSpec architecture() {
+    return new ArchitectureSpec(
+        model.arch(),
+        model.width(),
+        model.stem() == Stem.SMALL,
+        data.channels(),
+        data.imageSize(),
+        data.classes());
+  }
+
+  /** Data sources; the train and validation splits come from the same kind of source. */
+  public record Data(
+      String source, int classes, int imageSize, int channels, Split train, Split val) {}
+
+  /**
+   * One split of the data.
+   *
+   * @param path directory (not needed by {@code synthetic})
+   * @param perClass synthetic: images generated per class; others: cap per class
+   * @param fraction fraction of each class kept (seeded)
+   * @param sizeHint image-folder: expected number of images after {@code fraction}
+   * @param size the number of images when it is known without reading the data
+   */
+  public record Split(
+      Optional<Path> path,
+      OptionalInt perClass,
+      double fraction,
+      OptionalInt sizeHint,
+      OptionalInt size) {}
+
+  public enum Stem {
+    SMALL,
+    STANDARD
+  }
+
+  public record Model(String arch, double width, Stem stem) {}
+
+  public enum OptimizerName {
+    SGD,
+    ADAM
+  }
+
+  public record Optimizer(OptimizerName name, double lr, double momentum, boolean nesterov) {}
+
+  public enum ScheduleKind {
+    CONSTANT,
+    STEP,
+    TRIANGULAR,
+    COSINE
+  }
+
+  public record Schedule(
+      ScheduleKind kind, int peakEpoch, double startFactor, int stepEvery, double stepFactor) {}
+
+  public enum Crop {
+    NONE,
+    PAD_CROP,
+    RANDOM_RESIZED
+  }
+
+  public record Augmentation(boolean flip, Crop crop, int cropPadding) {}
+
+  public record ProgressiveResolution(
+      boolean enabled, int minSize, int maxSize, int startEpoch, int endEpoch) {}
+
+  /** How base models (and retrained models) are trained. */
+  public record Training(
+      int ensemble,
+      int epochs,
+      int batchSize,
+      Optimizer optimizer,
+      Schedule schedule,
+      double weightDecay,
+      boolean weightDecayBatchnorm,
+      double labelSmoothing,
+      Augmentation augmentation,
+      ProgressiveResolution progressiveResolution) {}
+
+  public enum ConceptKind {
+    CLASSES,
+    PREDICATE,
+    FOLDER,
+    RELATIVE
+  }
+
+  /**
+   * One named concept. Which fields matter depends on {@code kind}.
+   *
+   * @param classIds resolved class ids (classes kind); empty when {@code classesScript} has not
+   *     been evaluated ({@code --no-scripts})
+   * @param classNames the names as written in the file (ids as strings where ids were written)
+   * @param classesScript the Kotlin block computing the classes, if the list was computed
+   * @param script predicate kind: the Kotlin block over {@code image}
+   * @param threshold predicate kind: score threshold when the script returns a number
+   */
+  public record Concept(
+      String name,
+      ConceptKind kind,
+      List<Integer> classIds,
+      List<String> classNames,
+      Optional<ScriptBlock> classesScript,
+      Optional<ScriptBlock> script,
+      OptionalDouble threshold,
+      Optional<Path> positives,
+      Optional<Path> testPositives,
+      double testFraction,
+      Optional<String> a,
+      Optional<String> b,
+      OptionalInt maxPositives,
+      OptionalInt probeEpochs) {}
+
+  public enum Activations {
+    FLAT,
+    POOLED
+  }
+
+  /**
+   * A probe sparsity: dense, or k non-zero entries.
+   *
+   * @param k the number of non-zero CAV entries; 0 means dense
+   */
+  public record Sparsity(int k) implements Comparable<Sparsity> {
+    public static final Sparsity DENSE = new Sparsity(0);
+
+    public boolean dense() {
+      return k == 0;
+    }
+
+    /** {@code dense} or the number, as written in experiment files and cell coordinates. */
+    public String label() {
+      return dense() ? "dense" : Integer.toString(k);
+    }
+
+    @Override
+    public int compareTo(Sparsity o) {
+      // dense after every k, the way the paper's figures put it.
+      return Integer.compare(dense() ? Integer.MAX_VALUE : k, o.dense() ? Integer.MAX_VALUE : o.k);
+    }
+
+    @Override
+    public String toString() {
+      return label();
+    }
+  }
+
+  /**
+   * Probe settings.
+   *
+   * @param layersScript set when {@code layers} is computed by Kotlin and was not evaluated
+   * @param sparsityScript set when {@code sparsity} is computed by Kotlin and was not evaluated
+   */
+  public record Probes(
+      List<String> layers,
+      Optional<ScriptBlock> layersScript,
+      List<Sparsity> sparsity,
+      Optional<ScriptBlock> sparsityScript,
+      int epochs,
+      int batchSize,
+      Optimizer optimizer,
+      double weightDecay,
+      boolean augmentation,
+      Activations activations) {
+    /** Epochs for one concept (its {@code probe-epochs} override, or {@link #epochs()}). */
+    public int epochsFor(Concept concept) {
+      return concept.probeEpochs().orElse(epochs);
+    }
+  }
+
+  public enum Targets {
+    CONCEPT_TEST,
+    VAL
+  }
+
+  public enum Projection {
+    GAUSSIAN,
+    RADEMACHER
+  }
+
+  public enum KernelMode {
+    REFERENCE,
+    PLAIN
+  }
+
+  public record Attribution(
+      String method,
+      int projectionDim,
+      Projection projection,
+      double lambda,
+      Targets targets,
+      int pseudoLabels,
+      List<String> parameterGroups,
+      KernelMode kernelMode,
+      int batchSize) {}
+
+  public enum Arm {
+    TOP,
+    RANDOM,
+    BOTTOM
+  }
+
+  /**
+   * Prune-and-retrain settings.
+   *
+   * @param sizesScript set when {@code sizes} is computed by Kotlin and was not evaluated
+   * @param concepts the concepts pruned for (all when the file leaves the list empty)
+   */
+  public record Prune(
+      List<Integer> sizes,
+      Optional<ScriptBlock> sizesScript,
+      List<Arm> arms,
+      Optional<String> layer,
+      List<Sparsity> sparsity,
+      List<String> concepts,
+      int retrainEnsemble) {}
+
+  public record Tracking(boolean enabled, Optional<String> uri, String experimentName) {}
+
+  public record Execution(String device, int jobs, int threads, Path store, String executor) {}
+}

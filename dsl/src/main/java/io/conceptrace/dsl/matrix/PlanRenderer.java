@@ -1,0 +1,128 @@
+package io.conceptrace.dsl.matrix;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Renders a run matrix for {@code ctrace plan}: counts per stage, then every cell. */
+public final class PlanRenderer {
+  public enum Format {
+    TEXT,
+    MARKDOWN
+  }
+
+  private PlanRenderer() {}
+
+  /**
+   * @param source the experiment file, as the user named it
+   * @param cached whether a cell's complete output is already in the run store
+   */
+  public static String render(RunMatrix m, String source, Predicate<Cell> cached, Format format) {
+    return format == Format.MARKDOWN ? markdown(m, source, cached) : text(m, source, cached);
+  }
+
+  private static String text(RunMatrix m, String source, Predicate<Cell> cached) {
+    StringBuilder b = new StringBuilder();
+    long hit = m.cells().stream().filter(cached).count();
+    b.append("experiment ")
+        .append(m.experiment())
+        .append(" (")
+        .append(source)
+        .append("): ")
+        .append(m.size())
+        .append(" cells, ")
+        .append(m.size() - hit)
+        .append(" to run, ")
+        .append(hit)
+        .append(" cached");
+    if (m.excluded() > 0) {
+      b.append(", ").append(m.excluded()).append(" excluded by matrix.exclude");
+    }
+    b.append('\n');
+    for (String note : m.notes()) {
+      b.append("note: ").append(note).append('\n');
+    }
+    b.append('\n');
+    b.append(String.format("%-12s %6s %7s %7s%n", "stage", "cells", "cached", "to run"));
+    for (Map.Entry<String, List<Cell>> e : m.byStage().entrySet()) {
+      long c = e.getValue().stream().filter(cached).count();
+      b.append(
+          String.format(
+              "%-12s %6d %7d %7d%n", e.getKey(), e.getValue().size(), c, e.getValue().size() - c));
+    }
+    for (Map.Entry<String, List<Cell>> e : m.byStage().entrySet()) {
+      b.append('\n').append(e.getKey()).append(" (").append(e.getValue().size()).append(")\n");
+      for (Cell cell : e.getValue()) {
+        b.append("  ")
+            .append(cell.id())
+            .append("  ")
+            .append(cached.test(cell) ? "cached" : "to run")
+            .append("  ")
+            .append(coordinates(cell))
+            .append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String markdown(RunMatrix m, String source, Predicate<Cell> cached) {
+    StringBuilder b = new StringBuilder();
+    long hit = m.cells().stream().filter(cached).count();
+    b.append("### Plan: `").append(m.experiment()).append("` (`").append(source).append("`)\n\n");
+    b.append("**")
+        .append(m.size())
+        .append("** cells: **")
+        .append(m.size() - hit)
+        .append("** to run, ")
+        .append(hit)
+        .append(" cached");
+    if (m.excluded() > 0) {
+      b.append(", ").append(m.excluded()).append(" excluded by `matrix.exclude`");
+    }
+    b.append(".\n\n");
+    for (String note : m.notes()) {
+      b.append("> note: ").append(note).append("\n\n");
+    }
+    b.append("| stage | cells | cached | to run |\n|---|---:|---:|---:|\n");
+    for (Map.Entry<String, List<Cell>> e : m.byStage().entrySet()) {
+      long c = e.getValue().stream().filter(cached).count();
+      b.append("| ")
+          .append(e.getKey())
+          .append(" | ")
+          .append(e.getValue().size())
+          .append(" | ")
+          .append(c)
+          .append(" | ")
+          .append(e.getValue().size() - c)
+          .append(" |\n");
+    }
+    for (Map.Entry<String, List<Cell>> e : m.byStage().entrySet()) {
+      b.append("\n<details><summary>")
+          .append(e.getKey())
+          .append(" (")
+          .append(e.getValue().size())
+          .append(")</summary>\n\n| cell | status | coordinates |\n|---|---|---|\n");
+      for (Cell cell : e.getValue()) {
+        b.append("| `")
+            .append(cell.id())
+            .append("` | ")
+            .append(cached.test(cell) ? "cached" : "to run")
+            .append(" | ")
+            .append(coordinates(cell))
+            .append(" |\n");
+      }
+      b.append("\n</details>\n");
+    }
+    return b.toString();
+  }
+
+  static String coordinates(Cell cell) {
+    if (cell.coordinates().isEmpty()) {
+      return "-";
+    }
+    StringBuilder b = new StringBuilder();
+    cell.coordinates()
+        .forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
+    return b.toString();
+  }
+}

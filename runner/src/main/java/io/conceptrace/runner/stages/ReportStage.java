@@ -1,0 +1,264 @@
+package io.conceptrace.runner.stages;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.conceptrace.core.stats.PermutationTest;
+import io.conceptrace.core.stats.SampleSummary;
+import io.conceptrace.core.stats.TestResult;
+import io.conceptrace.core.stats.WelchTest;
+import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.runner.exec.CellContext;
+import io.conceptrace.runner.exec.CellFailedException;
+import io.conceptrace.runner.exec.StageRunner;
+import io.conceptrace.runner.exec.SummaryRow;
+import io.conceptrace.store.Metric;
+import io.conceptrace.store.StoredCell;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code report}: the study's numbers from every probe, attribution, prune set and re-probe cell:
+ * probe accuracy mean ± std over the ensemble per concept × layer × sparsity with the top
+ * attributed ids, and each prune arm's re-probe accuracies against the unpruned baseline's with
+ * Welch's t-test and a permutation test. Writes {@code summary.json}, {@code probes.csv} and {@code
+ * prune-arms.csv}; the end-of-run table is rendered from {@code summary.json}, so a cached rerun
+ * prints the same table.
+ */
+public final class ReportStage implements StageRunner {
+  static final String PROBES = "probes";
+  static final String PRUNE = "prune arms";
+  static final int TOP_IDS = 5;
+  static final int PERMUTATIONS = 10_000;
+  private static final List<String> PROBE_KEY = List.of("concept", "layer", "sparsity");
+  private static final List<String> ARM_KEY = List.of("concept", "layer", "sparsity", "k", "arm");
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Probe accuracies of one concept × layer × sparsity, and the attribution's top ids. */
+  record ProbeStat(Map<String, String> key, double[] accuracies, List<String> topIds) {}
+
+  /** One prune arm against the unpruned baseline. */
+  record ArmStat(
+      Map<String, String> key,
+      double[] baseline,
+      double[] pruned,
+      double excludedScoreMean,
+      TestResult welch,
+      TestResult permutation) {}
+
+  @Override
+  public StoredCell run(CellContext ctx) throws Exception {
+    List<ProbeStat> probes = probeStats(ctx.inputs());
+    List<ArmStat> arms = armStats(ctx.inputs(), probes, ctx.seed());
+    List<SummaryRow> rows = rows(probes, arms);
+    JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), rows);
+    Files.writeString(ctx.file(StageFiles.PROBES_CSV), probesCsv(probes));
+    Files.writeString(ctx.file(StageFiles.PRUNE_ARMS_CSV), armsCsv(arms));
+    return ctx.commit();
+  }
+
+  @Override
+  public List<SummaryRow> summarize(List<StoredCell> cells) {
+    List<SummaryRow> out = new ArrayList<>();
+    for (StoredCell c : cells) {
+      Path file = c.artifact(StageFiles.SUMMARY);
+      try {
+        out.addAll(JSON.readValue(file.toFile(), new TypeReference<List<SummaryRow>>() {}));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+    }
+    return out;
+  }
+
+  static List<ProbeStat> probeStats(List<StoredCell> inputs) {
+    Map<Map<String, String>, List<Double>> acc = new LinkedHashMap<>();
+    Map<Map<String, String>, List<String>> top = new LinkedHashMap<>();
+    for (StoredCell c : inputs) {
+      String stage = c.record().stage();
+      if (stage.equals(Stages.PROBE)) {
+        acc.computeIfAbsent(key(c, PROBE_KEY), k -> new ArrayList<>()).add(accuracy(c));
+      } else if (stage.equals(Stages.ATTRIBUTE)) {
+        List<RankingFile.Entry> ranking = RankingFile.read(c.artifact(StageFiles.RANKING));
+        top.put(
+            key(c, PROBE_KEY),
+            ranking.subList(0, Math.min(TOP_IDS, ranking.size())).stream()
+                .map(RankingFile.Entry::id)
+                .toList());
+      }
+    }
+    List<ProbeStat> out = new ArrayList<>();
+    acc.forEach(
+        (k, v) ->
+            out.add(
+                new ProbeStat(
+                    k,
+                    v.stream().mapToDouble(Double::doubleValue).toArray(),
+                    top.getOrDefault(k, List.of()))));
+    return out;
+  }
+
+  static List<ArmStat> armStats(List<StoredCell> inputs, List<ProbeStat> probes, long seed) {
+    Map<Map<String, String>, double[]> baseline = new LinkedHashMap<>();
+    probes.forEach(p -> baseline.put(p.key(), p.accuracies()));
+    Map<Map<String, String>, List<Double>> pruned = new LinkedHashMap<>();
+    Map<Map<String, String>, Double> excludedScore = new LinkedHashMap<>();
+    for (StoredCell c : inputs) {
+      String stage = c.record().stage();
+      if (stage.equals(Stages.REPROBE)) {
+        pruned.computeIfAbsent(key(c, ARM_KEY), k -> new ArrayList<>()).add(accuracy(c));
+      } else if (stage.equals(Stages.PRUNE_SET)) {
+        excludedScore.put(key(c, ARM_KEY), lastValue(c, "excluded.score.mean"));
+      }
+    }
+    List<ArmStat> out = new ArrayList<>();
+    for (var e : pruned.entrySet()) {
+      Map<String, String> probeKey = new LinkedHashMap<>();
+      PROBE_KEY.forEach(k -> probeKey.put(k, e.getKey().get(k)));
+      double[] base = baseline.getOrDefault(probeKey, new double[0]);
+      double[] arm = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+      TestResult welch = base.length >= 2 && arm.length >= 2 ? WelchTest.test(arm, base) : null;
+      TestResult perm =
+          base.length >= 1 && arm.length >= 1
+              ? PermutationTest.test(arm, base, PERMUTATIONS, seed)
+              : null;
+      out.add(
+          new ArmStat(
+              e.getKey(),
+              base,
+              arm,
+              excludedScore.getOrDefault(e.getKey(), Double.NaN),
+              welch,
+              perm));
+    }
+    return out;
+  }
+
+  static List<SummaryRow> rows(List<ProbeStat> probes, List<ArmStat> arms) {
+    List<SummaryRow> rows = new ArrayList<>();
+    for (ProbeStat p : probes) {
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put("probe accuracy", meanStd(p.accuracies()));
+      if (!p.topIds().isEmpty()) {
+        v.put("top ids", String.join(" ", p.topIds()));
+      }
+      rows.add(new SummaryRow(PROBES, p.key(), v));
+    }
+    for (ArmStat a : arms) {
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put("baseline", meanStd(a.baseline()));
+      v.put("after pruning", meanStd(a.pruned()));
+      v.put(
+          "difference",
+          a.baseline().length == 0
+              ? "n/a"
+              : String.format(
+                  Locale.ROOT,
+                  "%+.3f",
+                  SampleSummary.of(a.pruned()).mean() - SampleSummary.of(a.baseline()).mean()));
+      v.put("Welch p", a.welch() == null ? "n/a" : p(a.welch().pValue()));
+      v.put("permutation p", a.permutation() == null ? "n/a" : p(a.permutation().pValue()));
+      rows.add(new SummaryRow(PRUNE, a.key(), v));
+    }
+    return rows;
+  }
+
+  private static String probesCsv(List<ProbeStat> probes) {
+    StringBuilder b = new StringBuilder("concept,layer,sparsity,n,mean,std,top_ids\n");
+    for (ProbeStat p : probes) {
+      SampleSummary s = SampleSummary.of(p.accuracies());
+      b.append(keyCsv(p.key(), PROBE_KEY))
+          .append(String.format(Locale.ROOT, ",%d,%.6f,%.6f,", s.n(), s.mean(), s.std()))
+          .append(RankingFile.csv(String.join(" ", p.topIds())))
+          .append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String armsCsv(List<ArmStat> arms) {
+    StringBuilder b =
+        new StringBuilder(
+            "concept,layer,sparsity,k,arm,n_baseline,baseline_mean,baseline_std,n,mean,std,"
+                + "welch_t,welch_df,welch_p,permutation_p,excluded_score_mean\n");
+    for (ArmStat a : arms) {
+      b.append(keyCsv(a.key(), ARM_KEY)).append(',').append(stats(a.baseline())).append(',');
+      b.append(stats(a.pruned())).append(',');
+      b.append(
+          a.welch() == null
+              ? ",,"
+              : String.format(
+                  Locale.ROOT,
+                  "%.6f,%.6f,%.6g",
+                  a.welch().statistic(),
+                  a.welch().degreesOfFreedom(),
+                  a.welch().pValue()));
+      b.append(',')
+          .append(
+              a.permutation() == null
+                  ? ""
+                  : String.format(Locale.ROOT, "%.6g", a.permutation().pValue()));
+      b.append(',').append(String.format(Locale.ROOT, "%.6g", a.excludedScoreMean()));
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String stats(double[] v) {
+    if (v.length == 0) {
+      return "0,,";
+    }
+    SampleSummary s = SampleSummary.of(v);
+    return String.format(Locale.ROOT, "%d,%.6f,%.6f", s.n(), s.mean(), s.std());
+  }
+
+  private static String keyCsv(Map<String, String> key, List<String> names) {
+    return names.stream().map(n -> RankingFile.csv(key.get(n))).collect(Collectors.joining(","));
+  }
+
+  private static String meanStd(double[] v) {
+    if (v.length == 0) {
+      return "n/a";
+    }
+    return SampleSummary.of(v).format(3) + " (n=" + v.length + ")";
+  }
+
+  private static String p(double p) {
+    return p < 0.001 ? "<0.001" : String.format(Locale.ROOT, "%.3f", p);
+  }
+
+  private static Map<String, String> key(StoredCell c, List<String> names) {
+    Map<String, String> k = new LinkedHashMap<>();
+    for (String n : names) {
+      String v = c.record().coordinates().get(n);
+      if (v == null) {
+        throw new CellFailedException(
+            c.record().stage() + " cell " + c.record().cellId() + " has no coordinate " + n);
+      }
+      k.put(n, v);
+    }
+    return k;
+  }
+
+  private static double accuracy(StoredCell c) {
+    return lastValue(c, StageFiles.PROBE_ACCURACY);
+  }
+
+  /** The last value a cell recorded for a metric (the final epoch's). */
+  static double lastValue(StoredCell c, String metric) {
+    List<Metric> ms = c.metrics().stream().filter(m -> m.name().equals(metric)).toList();
+    if (ms.isEmpty()) {
+      throw new CellFailedException(
+          c.record().stage() + " cell " + c.record().cellId() + " recorded no " + metric);
+    }
+    return ms.get(ms.size() - 1).value();
+  }
+}

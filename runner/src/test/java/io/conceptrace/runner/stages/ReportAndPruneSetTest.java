@@ -1,0 +1,234 @@
+package io.conceptrace.runner.stages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conceptrace.runner.exec.CellFailedException;
+import io.conceptrace.runner.exec.CellState;
+import io.conceptrace.runner.exec.ExecutionListener;
+import io.conceptrace.runner.exec.LocalExecutor;
+import io.conceptrace.runner.exec.Pipeline;
+import io.conceptrace.runner.exec.PlannedCell;
+import io.conceptrace.runner.exec.RunPolicy;
+import io.conceptrace.runner.exec.StageRunner;
+import io.conceptrace.runner.exec.SummaryRow;
+import io.conceptrace.runner.exec.SummaryTable;
+import io.conceptrace.store.RunStore;
+import io.conceptrace.store.StoredCell;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pure stages (prune-set, report) over a hand-made study: 3 probes, one attribution over 20
+ * images, the three prune arms with 3 re-probes each whose accuracies are chosen so that only the
+ * top arm differs from the baseline.
+ */
+class ReportAndPruneSetTest {
+  @TempDir Path root;
+
+  record Cell(
+      String id,
+      String stage,
+      Map<String, String> coordinates,
+      Map<String, Object> settings,
+      List<String> inputs,
+      long seed)
+      implements PlannedCell {}
+
+  private static Map<String, String> at(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private static final double[] BASELINE = {0.90, 0.92, 0.91};
+  private static final Map<String, double[]> ARMS =
+      Map.of(
+          "top", new double[] {0.70, 0.72, 0.71},
+          "random", new double[] {0.91, 0.90, 0.92},
+          "bottom", new double[] {0.92, 0.90, 0.91});
+
+  private List<PlannedCell> study() {
+    List<PlannedCell> cells = new ArrayList<>();
+    List<String> reportInputs = new ArrayList<>();
+    for (int m = 0; m < 3; m++) {
+      Cell probe =
+          new Cell(
+              "probe" + m,
+              "probe",
+              at("member", "" + m, "concept", "wavy", "layer", "layer3", "sparsity", "dense"),
+              Map.of("acc", BASELINE[m]),
+              List.of(),
+              m);
+      cells.add(probe);
+      reportInputs.add(probe.id());
+    }
+    Cell attribute =
+        new Cell(
+            "attr0",
+            "attribute",
+            at("concept", "wavy", "layer", "layer3", "sparsity", "dense"),
+            Map.of(),
+            List.of("probe0", "probe1", "probe2"),
+            7);
+    cells.add(attribute);
+    reportInputs.add(attribute.id());
+    for (String arm : List.of("top", "random", "bottom")) {
+      Map<String, String> where =
+          at("concept", "wavy", "layer", "layer3", "sparsity", "dense", "k", "5", "arm", arm);
+      Cell set =
+          new Cell(
+              "set-" + arm, "prune-set", where, Map.of("k", 5, "arm", arm), List.of("attr0"), 11);
+      cells.add(set);
+      reportInputs.add(set.id());
+      for (int m = 0; m < 3; m++) {
+        Map<String, String> rat = new LinkedHashMap<>(where);
+        rat.put("member", "" + m);
+        Cell reprobe =
+            new Cell(
+                "re-" + arm + m,
+                "reprobe",
+                rat,
+                Map.of("acc", ARMS.get(arm)[m]),
+                List.of(set.id()),
+                m);
+        cells.add(reprobe);
+        reportInputs.add(reprobe.id());
+      }
+    }
+    cells.add(new Cell("report", "report", Map.of(), Map.of(), reportInputs, 3));
+    return cells;
+  }
+
+  private Pipeline.Result run() {
+    StageRunner accuracy =
+        ctx -> {
+          ctx.metric(StageFiles.PROBE_ACCURACY, 1, 0.5);
+          ctx.metric(StageFiles.PROBE_ACCURACY, 2, (Double) ctx.cell().settings().get("acc"));
+          return ctx.commit();
+        };
+    StageRunner ranking =
+        ctx -> {
+          StringBuilder b = new StringBuilder("rank,example_id,class,score\n");
+          for (int i = 0; i < 20; i++) {
+            b.append(i + 1)
+                .append(",\"img,")
+                .append(i)
+                .append("\",snake,")
+                .append(20 - i)
+                .append('\n');
+          }
+          Files.writeString(ctx.file(StageFiles.RANKING), b);
+          return ctx.commit();
+        };
+    return new Pipeline()
+        .run(
+            new Pipeline.Request(
+                "study",
+                study(),
+                new RunStore(root),
+                Map.of(
+                    "probe", accuracy,
+                    "attribute", ranking,
+                    "prune-set", new PruneSetStage(),
+                    "reprobe", accuracy,
+                    "report", new ReportStage()),
+                List.of(),
+                new RunPolicy(false),
+                Map.of()),
+            new LocalExecutor(2),
+            new ExecutionListener() {});
+  }
+
+  @Test
+  void pruneSetsTakeTheTopTheBottomOrASeededRandomSample() throws Exception {
+    assertThat(run().report().succeeded()).isTrue();
+    RunStore store = new RunStore(root);
+    List<String> top =
+        Files.readAllLines(
+            store
+                .find("study", "prune-set", "set-top")
+                .orElseThrow()
+                .artifact(StageFiles.EXCLUDED_IDS));
+    List<String> bottom =
+        Files.readAllLines(
+            store
+                .find("study", "prune-set", "set-bottom")
+                .orElseThrow()
+                .artifact(StageFiles.EXCLUDED_IDS));
+    StoredCell randomCell = store.find("study", "prune-set", "set-random").orElseThrow();
+    List<String> random = Files.readAllLines(randomCell.artifact(StageFiles.EXCLUDED_IDS));
+    assertThat(top).containsExactly("img,0", "img,1", "img,2", "img,3", "img,4");
+    assertThat(bottom).containsExactly("img,15", "img,16", "img,17", "img,18", "img,19");
+    assertThat(random).hasSize(5).doesNotHaveDuplicates().allMatch(id -> id.startsWith("img,"));
+    // The same seed draws the same sample, whatever the ranking's order.
+    List<RankingFile.Entry> entries =
+        RankingFile.read(
+            store.find("study", "attribute", "attr0").orElseThrow().artifact(StageFiles.RANKING));
+    List<RankingFile.Entry> reversed = new ArrayList<>(entries);
+    java.util.Collections.reverse(reversed);
+    assertThat(PruneSetStage.choose(reversed, 5, "random", new Random(11)))
+        .extracting(RankingFile.Entry::id)
+        .containsExactlyElementsOf(random);
+    assertThat(
+            ReportStage.lastValue(
+                store.find("study", "prune-set", "set-top").orElseThrow(), "excluded.score.mean"))
+        .isEqualTo(18.0); // scores 20..16
+  }
+
+  @Test
+  void badPruneSizesAndArmsFailTheCellWithAReason() {
+    List<RankingFile.Entry> r =
+        List.of(new RankingFile.Entry("a", 1), new RankingFile.Entry("b", 0));
+    assertThatThrownBy(() -> PruneSetStage.choose(r, 3, "top", new Random(0)))
+        .isInstanceOf(CellFailedException.class)
+        .hasMessage("prune size k=3 must be between 1 and the 2 ranked training images");
+    assertThatThrownBy(() -> PruneSetStage.choose(r, 1, "middle", new Random(0)))
+        .hasMessage("unknown prune arm 'middle' (top, random, bottom)");
+  }
+
+  @Test
+  void theReportComparesEachArmWithTheBaselineAndCachedRerunsPrintTheSameSummary()
+      throws Exception {
+    Pipeline.Result first = run();
+    List<SummaryRow> rows = first.summary();
+    String table = SummaryTable.render(rows);
+    assertThat(table)
+        .contains("probe accuracy")
+        .contains("wavy     layer3  dense     0.910 ± 0.010 (n=3)  img,0 img,1 img,2 img,3 img,4")
+        .contains("top     0.910 ± 0.010 (n=3)  0.710 ± 0.010 (n=3)  -0.200")
+        .contains("random  0.910 ± 0.010 (n=3)  0.910 ± 0.010 (n=3)  +0.000      1.000    1.000");
+    SummaryRow topRow =
+        rows.stream().filter(r -> "top".equals(r.key().get("arm"))).findFirst().orElseThrow();
+    // Welch: t = -0.2 / sqrt(2 * 0.0001 / 3) = -24.49 on 4 df -> p = 1.6e-5
+    // (scipy.stats.ttest_ind).
+    assertThat(topRow.values()).containsEntry("Welch p", "<0.001");
+    // Exact permutation test on 3 vs 3: the observed split and its mirror of C(6,3) = 20.
+    assertThat(topRow.values()).containsEntry("permutation p", "0.100");
+
+    Path csv =
+        new RunStore(root)
+            .find("study", "report", "report")
+            .orElseThrow()
+            .artifact(StageFiles.PRUNE_ARMS_CSV);
+    assertThat(Files.readAllLines(csv))
+        .hasSize(4)
+        .element(1)
+        .asString()
+        .startsWith(
+            "wavy,layer3,dense,5,top,3,0.910000,0.010000,3,0.710000,0.010000,-24.494897,4.000000,");
+
+    Pipeline.Result again = run();
+    assertThat(again.report().count(CellState.CACHED)).isEqualTo(again.report().outcomes().size());
+    assertThat(SummaryTable.render(again.summary())).isEqualTo(table);
+  }
+}

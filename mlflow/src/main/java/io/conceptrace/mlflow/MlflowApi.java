@@ -57,7 +57,14 @@ final class MlflowApi implements AutoCloseable {
     if (known != null) {
       return known;
     }
-    Optional<Service.Experiment> existing = client.getExperimentByName(name);
+    // Searching rather than get-by-name: the client retries (and warns about) get-by-name's 404.
+    Optional<Service.Experiment> existing =
+        client
+            .searchExperiments(
+                "name = '" + name.replace("'", "\\'") + "'", Service.ViewType.ALL, 1, List.of())
+            .getItems()
+            .stream()
+            .findFirst();
     String id;
     if (existing.isPresent()) {
       if ("deleted".equals(existing.get().getLifecycleStage())) {

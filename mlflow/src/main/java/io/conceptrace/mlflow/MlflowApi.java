@@ -1,0 +1,175 @@
+package io.conceptrace.mlflow;
+
+import io.conceptrace.store.CellStatus;
+import io.conceptrace.store.Metric;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.mlflow.api.proto.Service;
+import org.mlflow.tracking.MlflowClient;
+import org.mlflow.tracking.Page;
+
+/**
+ * The few tracking-server operations ctrace needs, over the MLflow Java client (and {@link
+ * ArtifactUploader} for files). Every method may throw {@link
+ * org.mlflow.tracking.MlflowClientException} (or an unchecked I/O exception for artifacts) when the
+ * server cannot be reached or refuses; callers decide what that means. Not thread-safe.
+ */
+final class MlflowApi implements AutoCloseable {
+  private static final int PAGE_SIZE = 1000;
+
+  private final MlflowConnection connection;
+  private final MlflowClient client;
+  private final ArtifactUploader artifacts;
+  private final Map<String, String> experimentIds = new HashMap<>();
+
+  MlflowApi(MlflowConnection connection) {
+    this.connection = connection;
+    this.client = new MlflowClient(connection.hostCreds());
+    this.artifacts = new ArtifactUploader(connection);
+  }
+
+  MlflowConnection connection() {
+    return connection;
+  }
+
+  /** A run as sync needs to see it. */
+  record RemoteRun(
+      String runId, Service.RunStatus status, String artifactUri, Map<String, String> tags) {
+    String tag(String key) {
+      return tags.getOrDefault(key, "");
+    }
+
+    boolean terminal() {
+      return status == Service.RunStatus.FINISHED
+          || status == Service.RunStatus.FAILED
+          || status == Service.RunStatus.KILLED;
+    }
+  }
+
+  /** The id of the experiment with this name, created if missing. */
+  String experimentId(String name) {
+    String known = experimentIds.get(name);
+    if (known != null) {
+      return known;
+    }
+    // Searching rather than get-by-name: the client retries (and warns about) get-by-name's 404.
+    Optional<Service.Experiment> existing =
+        client
+            .searchExperiments(
+                "name = '" + name.replace("'", "\\'") + "'", Service.ViewType.ALL, 1, List.of())
+            .getItems()
+            .stream()
+            .findFirst();
+    String id;
+    if (existing.isPresent()) {
+      if ("deleted".equals(existing.get().getLifecycleStage())) {
+        throw new IllegalStateException(
+            "MLflow experiment '"
+                + name
+                + "' is deleted on "
+                + connection
+                + "; restore it in the UI or delete it permanently (mlflow gc)");
+      }
+      id = existing.get().getExperimentId();
+    } else {
+      id = client.createExperiment(name);
+    }
+    experimentIds.put(name, id);
+    return id;
+  }
+
+  /** Creates a run with its identifying tags already set (so it can be found if we die next). */
+  RemoteRun createRun(String experimentId, long startMillis, Map<String, String> tags) {
+    Service.CreateRun.Builder request =
+        Service.CreateRun.newBuilder().setExperimentId(experimentId).setStartTime(startMillis);
+    String name = tags.get(TrackingTags.RUN_NAME);
+    if (name != null) {
+      request.setRunName(name);
+    }
+    tags.forEach(
+        (k, v) -> request.addTags(Service.RunTag.newBuilder().setKey(k).setValue(v).build()));
+    Service.RunInfo info = client.createRun(request.build());
+    return new RemoteRun(
+        info.getRunId(), info.getStatus(), info.getArtifactUri(), Map.copyOf(tags));
+  }
+
+  /** Logs params, tags and metrics in as few log-batch calls as MLflow's limits allow. */
+  void log(
+      String runId, Map<String, String> params, Map<String, String> tags, List<Metric> metrics) {
+    for (LogBatch batch : LogBatch.plan(params, tags, metrics)) {
+      List<Service.Metric> m = new ArrayList<>(batch.metrics().size());
+      for (Metric x : batch.metrics()) {
+        m.add(
+            Service.Metric.newBuilder()
+                .setKey(x.name())
+                .setValue(x.value())
+                .setTimestamp(x.timestamp())
+                .setStep(x.step())
+                .build());
+      }
+      List<Service.Param> p = new ArrayList<>(batch.params().size());
+      batch
+          .params()
+          .forEach((k, v) -> p.add(Service.Param.newBuilder().setKey(k).setValue(v).build()));
+      List<Service.RunTag> t = new ArrayList<>(batch.tags().size());
+      batch
+          .tags()
+          .forEach((k, v) -> t.add(Service.RunTag.newBuilder().setKey(k).setValue(v).build()));
+      client.logBatch(runId, m, p, t);
+    }
+  }
+
+  void setTag(String runId, String key, String value) {
+    client.setTag(runId, key, value);
+  }
+
+  void terminate(String runId, CellStatus status, long endMillis) {
+    client.setTerminated(runId, Service.RunStatus.valueOf(status.name()), endMillis);
+  }
+
+  void deleteRun(String runId) {
+    client.deleteRun(runId);
+  }
+
+  /** Every active run of the experiment (all pages). */
+  List<RemoteRun> runs(String experimentId) {
+    List<RemoteRun> out = new ArrayList<>();
+    Page<Service.Run> page =
+        client.searchRuns(
+            List.of(experimentId), "", Service.ViewType.ACTIVE_ONLY, PAGE_SIZE, List.of());
+    while (true) {
+      for (Service.Run run : page.getItems()) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (Service.RunTag t : run.getData().getTagsList()) {
+          tags.put(t.getKey(), t.getValue());
+        }
+        Service.RunInfo info = run.getInfo();
+        out.add(new RemoteRun(info.getRunId(), info.getStatus(), info.getArtifactUri(), tags));
+      }
+      if (!page.hasNextPage()) {
+        return out;
+      }
+      page = page.getNextPage();
+    }
+  }
+
+  /** Uploads every file under {@code dir} into the run's artifacts; returns the file count. */
+  int uploadArtifacts(RemoteRun run, Path dir) {
+    return artifacts.uploadDirectory(run.artifactUri(), dir);
+  }
+
+  /** Uploads one file into the run's artifacts under {@code name}. */
+  void uploadArtifact(RemoteRun run, String name, Path file) {
+    artifacts.upload(run.artifactUri(), name, file);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

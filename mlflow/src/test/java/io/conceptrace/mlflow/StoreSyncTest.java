@@ -1,0 +1,224 @@
+package io.conceptrace.mlflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.conceptrace.mlflow.MlflowServerExtension.TestServer;
+import io.conceptrace.store.CellStatus;
+import io.conceptrace.store.CellWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sync and live logging against a real MLflow server, checked through its REST API. */
+@Tag("slow")
+@ExtendWith(MlflowServerExtension.class)
+class StoreSyncTest {
+  @TempDir Path dir;
+
+  @Test
+  void syncUploadsTheStoreOnceWithNestingParamsMetricsTagsStatusesAndArtifacts(TestServer server)
+      throws Exception {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "sync");
+    Path experimentFile = StoreFixture.experimentFileInRepository(dir.resolve("repo"));
+    GitState git = GitState.of(experimentFile);
+    List<String> warnings = new ArrayList<>();
+    // Offline: no tracking URI, only the journal.
+    Invocation invocation;
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), warnings::add)) {
+      invocation = Invocation.begin(f.experiment, experimentFile, "ctrace run study.conf");
+      sink.startInvocation(invocation);
+      f.trainCell(sink, "c-train");
+      f.probeCell(sink, "c-probe", "c-train");
+      f.failedAttempt(sink, "c-attr");
+      sink.endInvocation(CellStatus.FAILED);
+    }
+    // A cell written without any invocation journal (e.g. by an older ctrace).
+    f.trainCell(TrackingSink.none(), "c-extra");
+    assertThat(warnings).isEmpty();
+    assertThat(server.rest().experimentId(f.experiment)).isNull();
+
+    StoreSync.Summary first = new StoreSync(f.store, server.connection(), s -> {}).sync(List.of());
+    assertThat(first.created()).isEqualTo(4);
+    assertThat(first.parents()).isEqualTo(2);
+    assertThat(first.upToDate()).isZero();
+    // 2 x (weights.txt, curves/notes.txt, cell.json, metrics.jsonl) + probe's 2 + parent's conf
+    assertThat(first.artifacts()).isEqualTo(11);
+
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    assertThat(experimentId).isNotNull();
+    List<JsonNode> runs = rest.runs(experimentId, "");
+    assertThat(runs).hasSize(6);
+
+    JsonNode parent =
+        only(
+            rest.runs(
+                experimentId,
+                "tags.ctrace.invocation_id = '"
+                    + invocation.id()
+                    + "' and tags.ctrace.kind = 'invocation'"));
+    JsonNode storeParent =
+        only(
+            rest.runs(
+                experimentId,
+                "tags.ctrace.invocation_id = 'run-store' and tags.ctrace.kind = 'invocation'"));
+    assertThat(parent.path("info").path("status").asText()).isEqualTo("FAILED");
+    assertThat(storeParent.path("info").path("status").asText()).isEqualTo("FINISHED");
+    assertThat(MlflowRest.tag(parent, "ctrace.experiment_file"))
+        .isEqualTo(experimentFile.toAbsolutePath().toString());
+    assertThat(MlflowRest.tag(parent, "ctrace.git_commit")).isEqualTo(git.commit()).isNotEmpty();
+    assertThat(MlflowRest.tag(parent, "mlflow.note.content")).isEqualTo("ctrace run study.conf");
+    String parentId = parent.path("info").path("run_id").asText();
+    assertThat(rest.artifact(experimentId, parentId, "study.conf"))
+        .isEqualTo("experiment { name = study }\n");
+
+    JsonNode train = cellRun(rest, experimentId, "c-train");
+    JsonNode probe = cellRun(rest, experimentId, "c-probe");
+    JsonNode attempt = cellRun(rest, experimentId, "c-attr");
+    JsonNode extra = cellRun(rest, experimentId, "c-extra");
+    assertThat(MlflowRest.tag(train, "mlflow.parentRunId")).isEqualTo(parentId);
+    assertThat(MlflowRest.tag(probe, "mlflow.parentRunId")).isEqualTo(parentId);
+    assertThat(MlflowRest.tag(attempt, "mlflow.parentRunId")).isEqualTo(parentId);
+    assertThat(MlflowRest.tag(extra, "mlflow.parentRunId"))
+        .isEqualTo(storeParent.path("info").path("run_id").asText());
+
+    assertThat(status(train)).isEqualTo("FINISHED");
+    assertThat(status(probe)).isEqualTo("FINISHED");
+    assertThat(status(attempt)).isEqualTo("FAILED");
+    assertThat(MlflowRest.tag(attempt, "ctrace.message")).isEqualTo("out of memory");
+    assertThat(MlflowRest.tag(attempt, "ctrace.record")).startsWith("attempt-").endsWith("-FAILED");
+
+    assertThat(MlflowRest.tag(probe, "ctrace.stage")).isEqualTo("probe");
+    assertThat(MlflowRest.tag(probe, "ctrace.inputs")).isEqualTo("c-train");
+    assertThat(MlflowRest.tag(probe, "ctrace.git_commit")).isEqualTo(git.commit());
+    assertThat(probe.path("info").path("run_name").asText())
+        .isEqualTo("probe concept=wavy layer=layer3");
+    assertThat(MlflowRest.params(probe))
+        .containsEntry("coord.layer", "layer3")
+        .containsEntry("coord.concept", "wavy")
+        .containsEntry("settings.probe.k", "16")
+        .containsEntry("settings.probe.layers", "[\"layer3\"]")
+        .containsEntry("seed", "11");
+    assertThat(MlflowRest.params(train))
+        .containsEntry("settings.training.epochs", "3")
+        .containsEntry("settings.training.lr", "0.1")
+        .containsEntry("settings.model", "resnet18-small");
+    assertThat(MlflowRest.tag(train, "ctrace.provenance.djl")).isEqualTo("0.36.0");
+
+    String trainId = train.path("info").path("run_id").asText();
+    assertThat(rest.history(trainId, "loss"))
+        .extracting(p -> p[0], p -> p[1])
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(0.0, 1.0),
+            org.assertj.core.groups.Tuple.tuple(1.0, 0.5),
+            org.assertj.core.groups.Tuple.tuple(2.0, 1.0 / 3));
+    assertThat(rest.history(trainId, "val.accuracy")).hasSize(3);
+    assertThat(rest.history(trainId, "time.total"))
+        .singleElement()
+        .satisfies(p -> assertThat(p[1]).isEqualTo(1.5));
+    assertThat(rest.artifact(experimentId, trainId, "weights.txt")).isEqualTo("weights of c-train");
+    assertThat(rest.artifact(experimentId, trainId, "curves/notes.txt")).isEqualTo("notes\nline 2");
+    assertThat(rest.artifact(experimentId, trainId, "cell.json"))
+        .contains("\"cellId\" : \"c-train\"");
+
+    // Twice: nothing new.
+    StoreSync.Summary second =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+    assertThat(second.created()).isZero();
+    assertThat(second.parents()).isZero();
+    assertThat(second.upToDate()).isEqualTo(4);
+    assertThat(rest.runs(experimentId, "")).hasSize(6);
+
+    // An interrupted sync left a run without its terminal status: the next sync replaces it.
+    try (CellWriter w = f.store.open(f.experiment, "probe", "c-late")) {
+      w.metric("accuracy", 0, 0.7);
+      w.commit(w.recordBuilder().coordinates(Map.of("layer", "layer4")).build());
+    }
+    String storeParentId = storeParent.path("info").path("run_id").asText();
+    rest.post(
+        "runs/create",
+        Map.of(
+            "experiment_id",
+            experimentId,
+            "tags",
+            List.of(
+                Map.of("key", "ctrace.cell_id", "value", "c-late"),
+                Map.of("key", "ctrace.record", "value", "result"),
+                Map.of("key", "ctrace.kind", "value", "cell"),
+                Map.of("key", "mlflow.parentRunId", "value", storeParentId))));
+    StoreSync.Summary third = new StoreSync(f.store, server.connection(), s -> {}).sync(List.of());
+    assertThat(third.created()).isEqualTo(1);
+    assertThat(third.replaced()).isEqualTo(1);
+    assertThat(third.upToDate()).isEqualTo(4);
+    JsonNode late = cellRun(rest, experimentId, "c-late");
+    assertThat(status(late)).isEqualTo("FINISHED");
+    assertThat(MlflowRest.tag(late, "mlflow.parentRunId")).isEqualTo(storeParentId);
+    assertThat(rest.runs(experimentId, "")).hasSize(7);
+  }
+
+  @Test
+  void liveLoggingProducesTheRunsThatSyncWouldAndSyncAddsNothing(TestServer server)
+      throws Exception {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "live");
+    Path experimentFile = dir.resolve("live.conf");
+    Files.writeString(experimentFile, "experiment { name = live }\n");
+    List<String> warnings = new ArrayList<>();
+    Invocation invocation = Invocation.begin(f.experiment, experimentFile, "ctrace run live.conf");
+    try (TrackingSink sink =
+        Tracking.open(f.store, Optional.of(server.connection()), warnings::add)) {
+      sink.startInvocation(invocation);
+      f.trainCell(sink, "l-train");
+      f.failedAttempt(sink, "l-attr");
+      sink.endInvocation(CellStatus.FAILED);
+    }
+    assertThat(warnings).isEmpty();
+
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode parent = only(rest.runs(experimentId, "tags.ctrace.kind = 'invocation'"));
+    assertThat(status(parent)).isEqualTo("FAILED");
+    assertThat(MlflowRest.tag(parent, "ctrace.invocation_id")).isEqualTo(invocation.id());
+    String parentId = parent.path("info").path("run_id").asText();
+    assertThat(rest.artifact(experimentId, parentId, "live.conf")).contains("name = live");
+
+    JsonNode train = cellRun(rest, experimentId, "l-train");
+    JsonNode attempt = cellRun(rest, experimentId, "l-attr");
+    assertThat(status(train)).isEqualTo("FINISHED");
+    assertThat(status(attempt)).isEqualTo("FAILED");
+    assertThat(MlflowRest.tag(train, "mlflow.parentRunId")).isEqualTo(parentId);
+    assertThat(MlflowRest.tag(attempt, "mlflow.parentRunId")).isEqualTo(parentId);
+    assertThat(MlflowRest.tag(train, "ctrace.record")).isEqualTo("result");
+    assertThat(MlflowRest.params(train)).containsEntry("settings.training.epochs", "3");
+    String trainId = train.path("info").path("run_id").asText();
+    assertThat(rest.history(trainId, "loss")).extracting(p -> p[0]).containsExactly(0.0, 1.0, 2.0);
+    assertThat(rest.artifact(experimentId, trainId, "weights.txt")).isEqualTo("weights of l-train");
+
+    StoreSync.Summary sync =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+    assertThat(sync.created()).isZero();
+    assertThat(sync.parents()).isZero();
+    assertThat(sync.upToDate()).isEqualTo(2);
+    assertThat(rest.runs(experimentId, "")).hasSize(3);
+  }
+
+  static JsonNode cellRun(MlflowRest rest, String experimentId, String cellId) {
+    return only(rest.runs(experimentId, "tags.ctrace.cell_id = '" + cellId + "'"));
+  }
+
+  static JsonNode only(List<JsonNode> runs) {
+    assertThat(runs).hasSize(1);
+    return runs.get(0);
+  }
+
+  static String status(JsonNode run) {
+    return run.path("info").path("status").asText();
+  }
+}

@@ -12,7 +12,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "ConceptTrace: which training examples made a network learn a concept?",
-    subcommands = {InfoCommand.class, ValidateCommand.class, PlanCommand.class, DiffCommand.class},
+    subcommands = {
+      InfoCommand.class,
+      ValidateCommand.class,
+      PlanCommand.class,
+      DiffCommand.class,
+      RunCommand.class
+    },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)
 public final class CtraceCommand implements Runnable {

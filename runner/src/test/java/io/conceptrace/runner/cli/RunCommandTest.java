@@ -1,0 +1,37 @@
+package io.conceptrace.runner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void aBrokenExperimentFileIsBadInputAndRunsNothing() throws Exception {
+    Path file = dir.resolve("bad.conf");
+    Path quickstart = Path.of("../experiments/quickstart.conf").toAbsolutePath().normalize();
+    Files.writeString(file, "include file(\"" + quickstart + "\")\nprobes { layerz = [layer1] }\n");
+    CliHarness r =
+        CliHarness.run("run", file.toString(), "--store", dir.resolve("runs").toString());
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
+    assertThat(r.err()).contains("bad.conf:2").contains("layerz");
+    assertThat(dir.resolve("runs")).doesNotExist();
+  }
+
+  @Test
+  void helpListsTheExecutionOptions() {
+    CliHarness h = CliHarness.run("run", "--help");
+    assertThat(h.exitCode()).isZero();
+    assertThat(h.out())
+        .contains("--jobs")
+        .contains("--force")
+        .contains("--keep-going")
+        .contains("--store")
+        .contains("--set")
+        .contains("--threads");
+  }
+}

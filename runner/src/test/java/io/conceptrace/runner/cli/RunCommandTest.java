@@ -16,7 +16,8 @@ class RunCommandTest {
     Path quickstart = Path.of("../experiments/quickstart.conf").toAbsolutePath().normalize();
     Files.writeString(file, "include file(\"" + quickstart + "\")\nprobes { layerz = [layer1] }\n");
     CliHarness r =
-        CliHarness.run("run", file.toString(), "--store", dir.resolve("runs").toString());
+        CliHarness.run(
+            "run", file.toString(), "--no-scripts", "--store", dir.resolve("runs").toString());
     assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
     assertThat(r.err()).contains("bad.conf:2").contains("layerz");
     assertThat(dir.resolve("runs")).doesNotExist();

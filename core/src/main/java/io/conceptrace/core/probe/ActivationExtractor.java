@@ -2,8 +2,6 @@ package io.conceptrace.core.probe;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
@@ -39,7 +37,7 @@ public final class ActivationExtractor {
   private final Pooling pooling;
   private final BatchEncoder encoder;
   private final int batchSize;
-  private final long features;
+  private final int features;
 
   /**
    * @param encoder the base model's preprocessing (plus augmentation for {@link #source})
@@ -71,7 +69,11 @@ public final class ActivationExtractor {
     for (int s : pooling == Pooling.AVG ? Arrays.copyOf(shape, 1) : shape) {
       f *= s;
     }
-    this.features = f;
+    if (f > Integer.MAX_VALUE - 8) {
+      throw new BadInputException(
+          "layer " + layer + " has " + f + " features, too many for one probe weight vector");
+    }
+    this.features = (int) f;
   }
 
   public String layer() {
@@ -83,7 +85,7 @@ public final class ActivationExtractor {
   }
 
   /** Features per example: C·H·W flat, C pooled. */
-  public long features() {
+  public int features() {
     return features;
   }
 
@@ -103,23 +105,30 @@ public final class ActivationExtractor {
     return flat;
   }
 
-  /** All examples' activations, computed now and held in native memory. */
-  public CachedActivations extract(ImageDataset data, NDManager parent) {
-    NDManager own = parent.newSubManager();
-    try {
-      NDArray all = own.zeros(new Shape(data.size(), features));
+  /** All examples' activations, computed now. */
+  public CachedActivations extract(ImageDataset data) {
+    float[][] rows = new float[data.size()][];
+    try (NDManager scratch = network.manager().newSubManager()) {
       forEachBatch(
           data,
           (start, batch) -> {
-            try (NDManager tmp = own.newSubManager()) {
-              NDArray a = activations(batch, tmp);
-              all.set(new NDIndex("{}:{}", start, start + batch.size()), a);
+            try (NDManager tmp = scratch.newSubManager()) {
+              float[][] part = toRows(activations(batch, tmp));
+              System.arraycopy(part, 0, rows, start, part.length);
             }
           });
-      return CachedActivations.of(all, parent);
-    } finally {
-      own.close();
     }
+    return CachedActivations.of(rows);
+  }
+
+  private float[][] toRows(NDArray batch) {
+    float[] flat = batch.toFloatArray();
+    int b = flat.length / features;
+    float[][] out = new float[b][features];
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(flat, i * features, out[i], 0, features);
+    }
+    return out;
   }
 
   /**
@@ -167,7 +176,7 @@ public final class ActivationExtractor {
    * @throws BadInputException if the file exists but holds another shape than this layer and data
    *     set give (a stale cache: delete it to recompute)
    */
-  public CachedActivations cached(ImageDataset data, Path file, NDManager parent) {
+  public CachedActivations cached(ImageDataset data, Path file) {
     if (Files.exists(file)) {
       long[] shape = Npy.readHeader(file).shape();
       if (shape.length != 2 || shape[0] != data.size() || shape[1] != features) {
@@ -188,7 +197,7 @@ public final class ActivationExtractor {
     } else {
       extractTo(data, file);
     }
-    return CachedActivations.load(file, parent);
+    return CachedActivations.load(file);
   }
 
   /**
@@ -204,17 +213,19 @@ public final class ActivationExtractor {
       }
 
       @Override
-      public long features() {
+      public int features() {
         return features;
       }
 
       @Override
-      public NDArray rows(int[] rows, NDManager manager) {
+      public float[][] rows(int[] rows) {
         List<Example> batch = new ArrayList<>(rows.length);
         for (int r : rows) {
           batch.add(data.get(r));
         }
-        return activations(batch, manager);
+        try (NDManager tmp = network.manager().newSubManager()) {
+          return toRows(activations(batch, tmp));
+        }
       }
     };
   }

@@ -1,23 +1,22 @@
 package io.conceptrace.core.probe;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-
 /**
- * The activations of one layer for the examples of one concept split, as probe features. Either
- * precomputed ({@link CachedActivations}: the same values every epoch) or computed on the fly
- * through the frozen subnetwork from freshly augmented images.
+ * The activations of one layer for the examples of one concept split, as probe features (one {@code
+ * float[]} per example). Either precomputed ({@link CachedActivations}: the same values every
+ * epoch) or computed on request through the frozen subnetwork from freshly augmented images ({@link
+ * ActivationExtractor#source}).
  */
 public interface ActivationSource {
   /** The number of examples (rows). */
   int size();
 
   /** The number of features per example. */
-  long features();
+  int features();
 
   /**
-   * The activations of the given rows, float32 {@code [rows.length, features()]}, created in (and
-   * owned by) {@code manager}. An augmenting source returns a new random view on each call.
+   * The activations of the given rows, each of length {@link #features()}. Callers must not modify
+   * the arrays: a cached source hands out its own rows. An augmenting source returns a new random
+   * view on each call.
    */
-  NDArray rows(int[] rows, NDManager manager);
+  float[][] rows(int[] rows);
 }

@@ -38,14 +38,20 @@ public record LinearProbe(float[] cav, float bias) {
     return n;
   }
 
+  /** The logit of one feature vector. */
+  public float logit(float[] x) {
+    checkWidth(x.length);
+    return Vectors.dot(cav, x) + bias;
+  }
+
   /** Logits of a batch {@code [B, D]}, as {@code [B]} in the batch's manager. */
   public NDArray logits(NDArray batch) {
     NDManager m = batch.getManager();
     return batch.matMul(m.create(cav)).add(bias);
   }
 
-  /** Logits of every row of a source, computed in blocks of {@code batchSize}. */
-  public float[] logits(ActivationSource source, NDManager manager, int batchSize) {
+  /** Logits of every row of a source, read in blocks of {@code batchSize} rows. */
+  public float[] logits(ActivationSource source, int batchSize) {
     checkWidth(source.features());
     float[] out = new float[source.size()];
     for (int start = 0; start < out.length; start += batchSize) {
@@ -54,9 +60,9 @@ public record LinearProbe(float[] cav, float bias) {
       for (int i = 0; i < rows.length; i++) {
         rows[i] = start + i;
       }
-      try (NDManager tmp = manager.newSubManager()) {
-        float[] z = logits(source.rows(rows, tmp)).toFloatArray();
-        System.arraycopy(z, 0, out, start, z.length);
+      float[][] x = source.rows(rows);
+      for (int i = 0; i < x.length; i++) {
+        out[start + i] = Vectors.dot(cav, x[i]) + bias;
       }
     }
     return out;

@@ -1,7 +1,5 @@
 package io.conceptrace.core.probe;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.BadInputException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +14,10 @@ import java.util.Random;
  * frozen, and training continues for the remaining epochs.
  *
  * <p>The gradient of the mean BCE-with-logits loss of an affine model is closed-form, {@code ∂L/∂w
- * = Xᵀ(σ(z) − y)/B} and {@code ∂L/∂b = Σ(σ(z) − y)/B}, so no autograd graph is needed: the two
- * matrix–vector products over the batch run in the engine, and Adam's elementwise update runs over
- * Java arrays, where freezing is explicit (a frozen weight receives no gradient, no moment and no
- * update, so it stays exactly zero).
+ * = Xᵀ(σ(z) − y)/B} and {@code ∂L/∂b = Σ(σ(z) − y)/B}, so no autograd graph is needed; the two
+ * matrix–vector products and Adam's elementwise update run over Java arrays (see {@link Vectors}
+ * for why not in the engine). Freezing is explicit: a frozen weight receives no gradient, no moment
+ * and no update, so it stays exactly zero.
  */
 public final class ProbeTrainer {
   private static final double BETA1 = 0.9;
@@ -27,12 +25,7 @@ public final class ProbeTrainer {
   private static final double EPS = 1e-8;
   private static final int EVAL_BATCH = 256;
 
-  private final NDManager manager;
-
-  /** Temporaries go into per-batch sub-managers of {@code manager}. */
-  public ProbeTrainer(NDManager manager) {
-    this.manager = manager;
-  }
+  public ProbeTrainer() {}
 
   /**
    * Trains one probe.
@@ -53,13 +46,8 @@ public final class ProbeTrainer {
       float[] valLabels,
       ProbeListener listener) {
     int n = train.size();
-    long width = train.features();
+    int d = train.features();
     checkInputs(train, trainLabels, val, valLabels);
-    if (width > Integer.MAX_VALUE - 8) {
-      throw new BadInputException(
-          "layer " + layer + " has " + width + " features, too many for one probe weight vector");
-    }
-    int d = (int) width;
     if (spec.isSparse() && spec.sparsity().getAsInt() >= d) {
       throw new BadInputException(
           "probe sparsity k="
@@ -81,6 +69,9 @@ public final class ProbeTrainer {
     Adam adamW = new Adam(d, spec.learningRate());
     Adam adamB = new Adam(1, spec.learningRate());
     boolean[] frozen = null;
+    // After thresholding, the indices of the k live weights: logits and gradients are computed
+    // over them only (the frozen weights are zero and receive no gradient, so this is exact).
+    int[] active = null;
     List<EpochMetrics> history = new ArrayList<>();
     int[] order = new int[n];
     for (int i = 0; i < n; i++) {
@@ -91,25 +82,27 @@ public final class ProbeTrainer {
       if (spec.isSparse() && epoch == spec.denseEpochs() + 1) {
         frozen = keepLargest(w, spec.sparsity().getAsInt());
         adamW.freeze(frozen);
+        active = unfrozen(frozen);
       }
       shuffle(order, random);
       double lossSum = 0;
       int steps = 0;
       for (int start = 0; start < n; start += spec.batchSize()) {
         int[] rows = Arrays.copyOfRange(order, start, Math.min(n, start + spec.batchSize()));
-        float[] gradW;
+        float[][] x = train.rows(rows);
+        float[] gradW = new float[d];
         double gradB = 0;
-        try (NDManager tmp = manager.newSubManager()) {
-          NDArray x = train.rows(rows, tmp);
-          float[] z = x.matMul(tmp.create(w)).add(b[0]).toFloatArray();
-          float[] g = new float[rows.length];
-          for (int i = 0; i < rows.length; i++) {
-            float y = trainLabels[rows[i]];
-            lossSum += bceWithLogits(z[i], y);
-            g[i] = (float) ((sigmoid(z[i]) - y) / rows.length);
-            gradB += g[i];
+        for (int i = 0; i < rows.length; i++) {
+          float z = (active == null ? Vectors.dot(w, x[i]) : Vectors.dot(w, x[i], active)) + b[0];
+          float y = trainLabels[rows[i]];
+          lossSum += bceWithLogits(z, y);
+          float g = (float) ((sigmoid(z) - y) / rows.length);
+          gradB += g;
+          if (active == null) {
+            Vectors.axpy(g, x[i], gradW);
+          } else {
+            Vectors.axpy(g, x[i], gradW, active);
           }
-          gradW = tmp.create(g).matMul(x).toFloatArray();
         }
         if (spec.weightDecay() > 0) {
           for (int i = 0; i < d; i++) {
@@ -122,7 +115,7 @@ public final class ProbeTrainer {
         listener.afterStep(view(epoch, steps, frozen, w, b[0]));
       }
       LinearProbe current = new LinearProbe(w, b[0]);
-      float[] valLogits = current.logits(val, manager, EVAL_BATCH);
+      float[] valLogits = current.logits(val, EVAL_BATCH);
       EpochMetrics metrics =
           new EpochMetrics(
               epoch,
@@ -135,8 +128,8 @@ public final class ProbeTrainer {
     }
 
     LinearProbe probe = new LinearProbe(w, b[0]);
-    float[] trainLogits = probe.logits(train, manager, EVAL_BATCH);
-    float[] valLogits = probe.logits(val, manager, EVAL_BATCH);
+    float[] trainLogits = probe.logits(train, EVAL_BATCH);
+    float[] valLogits = probe.logits(val, EVAL_BATCH);
     return new TrainedProbe(
         layer,
         spec,
@@ -200,6 +193,21 @@ public final class ProbeTrainer {
       }
     }
     return frozen;
+  }
+
+  private static int[] unfrozen(boolean[] frozen) {
+    int n = 0;
+    for (boolean f : frozen) {
+      n += f ? 0 : 1;
+    }
+    int[] out = new int[n];
+    int j = 0;
+    for (int i = 0; i < frozen.length; i++) {
+      if (!frozen[i]) {
+        out[j++] = i;
+      }
+    }
+    return out;
   }
 
   private static void shuffle(int[] a, Random random) {

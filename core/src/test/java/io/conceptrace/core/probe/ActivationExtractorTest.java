@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
@@ -20,6 +19,7 @@ import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -102,14 +102,15 @@ class ActivationExtractorTest {
         new ActivationExtractor(network, "layer2", Pooling.FLAT, BatchEncoder.pixels(), 4);
     // small-cnn width 0.25 at 8×8: layer2 has 16 channels at 4×4.
     assertThat(ex.features()).isEqualTo(16 * 4 * 4);
-    try (CachedActivations acts = ex.extract(data, manager);
-        NDManager tmp = manager.newSubManager()) {
-      assertThat(acts.size()).isEqualTo(10);
+    CachedActivations acts = ex.extract(data);
+    assertThat(acts.size()).isEqualTo(10);
+    try (NDManager tmp = manager.newSubManager()) {
       List<Example> batch = List.of(data.get(7), data.get(2));
       NDArray x = BatchEncoder.pixels().encode(batch, tmp);
       float[] expected = network.forwardTo(x, "layer2", Mode.EVAL).toFloatArray();
-      float[] got = acts.rows(new int[] {7, 2}, tmp).toFloatArray();
-      assertThat(got).containsExactly(expected, within(1e-6f));
+      float[][] got = acts.rows(new int[] {7, 2});
+      assertThat(got[0]).containsExactly(Arrays.copyOfRange(expected, 0, 256), within(1e-6f));
+      assertThat(got[1]).containsExactly(Arrays.copyOfRange(expected, 256, 512), within(1e-6f));
     }
   }
 
@@ -121,25 +122,21 @@ class ActivationExtractorTest {
     ActivationExtractor avg =
         new ActivationExtractor(network, "layer1", Pooling.AVG, BatchEncoder.pixels(), 8);
     assertThat(avg.features()).isEqualTo(8);
-    try (CachedActivations f = flat.extract(data, manager);
-        CachedActivations a = avg.extract(data, manager)) {
-      float[] fv = f.matrix().toFloatArray();
-      float[] av = a.matrix().toFloatArray();
-      // Row 1, channel 5: mean of its 8×8 = 64 flat values.
-      double s = 0;
-      for (int p = 0; p < 64; p++) {
-        s += fv[1 * 512 + 5 * 64 + p];
-      }
-      assertThat(av[1 * 8 + 5]).isCloseTo((float) (s / 64), within(1e-5f));
+    float[] fv = flat.extract(data).row(1);
+    float[] av = avg.extract(data).row(1);
+    // Row 1, channel 5: the mean of its 8×8 = 64 flat values.
+    double s = 0;
+    for (int p = 0; p < 64; p++) {
+      s += fv[5 * 64 + p];
     }
+    assertThat(av[5]).isCloseTo((float) (s / 64), within(1e-5f));
   }
 
   @Test
   void extractionLeavesBatchNormStatisticsUntouched() {
     float[] before = network.buffers().get("layer1.1.running_mean").toFloatArray();
     new ActivationExtractor(network, "layer3", Pooling.FLAT, BatchEncoder.pixels(), 5)
-        .extract(new RandomImages(12), manager)
-        .close();
+        .extract(new RandomImages(12));
     assertThat(network.buffers().get("layer1.1.running_mean").toFloatArray())
         .containsExactly(before);
   }
@@ -150,25 +147,22 @@ class ActivationExtractorTest {
     ActivationExtractor ex =
         new ActivationExtractor(network, "layer3", Pooling.FLAT, BatchEncoder.pixels(), 4);
     Path file = dir.resolve("acts/layer3-train.npy");
-    float[] direct;
-    try (CachedActivations a = ex.extract(data, manager)) {
-      direct = a.matrix().toFloatArray();
-    }
+    CachedActivations direct = ex.extract(data);
     int readsBefore = data.reads.get();
-    try (CachedActivations first = ex.cached(data, file, manager)) {
-      assertThat(first.matrix().toFloatArray()).containsExactly(direct);
-    }
+    CachedActivations first = ex.cached(data, file);
     assertThat(data.reads.get()).isEqualTo(readsBefore + 9);
     assertThat(Npy.readHeader(file).shape()).containsExactly(9, ex.features());
-    try (CachedActivations second = ex.cached(data, file, manager)) {
-      assertThat(second.matrix().toFloatArray()).containsExactly(direct);
+    CachedActivations second = ex.cached(data, file);
+    for (int i = 0; i < 9; i++) {
+      assertThat(first.row(i)).containsExactly(direct.row(i));
+      assertThat(second.row(i)).containsExactly(direct.row(i));
     }
     assertThat(data.reads.get())
         .as("second call reads the cache, not the images")
         .isEqualTo(readsBefore + 9);
     assertThat(dir.resolve("acts").toFile().list()).containsExactly("layer3-train.npy");
 
-    assertThatThrownBy(() -> ex.cached(new RandomImages(5), file, manager))
+    assertThatThrownBy(() -> ex.cached(new RandomImages(5), file))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("layer3-train.npy")
         .hasMessageContaining("delete the file to recompute");
@@ -196,15 +190,16 @@ class ActivationExtractorTest {
     ActivationSource same = plain.source(data);
     ActivationSource aug = augmented.source(data);
     int[] rows = {0, 1, 2, 3, 4, 5};
-    try (NDManager tmp = manager.newSubManager();
-        CachedActivations cached = plain.extract(data, manager)) {
-      assertThat(same.rows(rows, tmp).toFloatArray())
-          .containsExactly(cached.rows(rows, tmp).toFloatArray(), within(1e-6f));
-      float[] a = aug.rows(rows, tmp).toFloatArray();
-      float[] b = aug.rows(rows, tmp).toFloatArray();
-      assertThat(a).isNotEqualTo(b);
-      assertThat(aug.rows(rows, tmp).getShape()).isEqualTo(new Shape(6, plain.features()));
+    CachedActivations cached = plain.extract(data);
+    float[][] direct = same.rows(rows);
+    for (int i = 0; i < rows.length; i++) {
+      assertThat(direct[i]).containsExactly(cached.row(i), within(1e-6f));
     }
+    float[][] a = aug.rows(rows);
+    float[][] b = aug.rows(rows);
+    assertThat(a).hasNumberOfRows(6);
+    assertThat(a[0]).hasSize(plain.features());
+    assertThat(Arrays.deepEquals(a, b)).as("each request is a new augmented view").isFalse();
   }
 
   @Test

@@ -1,0 +1,99 @@
+package io.conceptrace.core.concept;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * What makes an image a positive example of a concept. {@link ConceptSet} turns a spec into
+ * train/test splits of positives and balanced random negatives (paper §3; Appendix D for {@link
+ * Relative}).
+ */
+public sealed interface ConceptSpec {
+
+  /** A short human-readable description, used in sizes reports and error messages. */
+  String describe();
+
+  /**
+   * The examples of some classes are positives (the paper's snakes = ImageNet classes 52–68).
+   *
+   * @param classes class indices of the base data set, at least one
+   */
+  record ClassSubset(List<Integer> classes) implements ConceptSpec {
+    public ClassSubset {
+      classes = List.copyOf(classes);
+      if (classes.isEmpty()) {
+        throw new IllegalArgumentException("a class-subset concept needs at least one class");
+      }
+    }
+
+    @Override
+    public String describe() {
+      return "classes " + classes;
+    }
+  }
+
+  /**
+   * The examples for which a function of the image says yes (an experiment's script block).
+   *
+   * @param description what the predicate tests, for reports (e.g. its source text)
+   */
+  record PredicateConcept(String description, Predicate<ImageView> predicate)
+      implements ConceptSpec {
+    public PredicateConcept {
+      Objects.requireNonNull(description, "description");
+      Objects.requireNonNull(predicate, "predicate");
+    }
+
+    /** Positives are the images whose score is strictly above {@code threshold}. */
+    public static PredicateConcept threshold(
+        String description, ToDoubleFunction<ImageView> score, double threshold) {
+      Objects.requireNonNull(score, "score");
+      return new PredicateConcept(
+          description + " > " + threshold, view -> score.applyAsDouble(view) > threshold);
+    }
+
+    @Override
+    public String describe() {
+      return "predicate " + description;
+    }
+  }
+
+  /**
+   * Image files given by the user are the positives; negatives are random base images. If {@code
+   * dir} has sub-folders {@code train} and {@code val} (or {@code test}), they give the two splits;
+   * otherwise the files are split at random (seeded) into train and test.
+   */
+  record PositiveFolder(Path dir) implements ConceptSpec {
+    public PositiveFolder {
+      Objects.requireNonNull(dir, "dir");
+    }
+
+    @Override
+    public String describe() {
+      return "images in " + dir;
+    }
+  }
+
+  /**
+   * Concept {@code a} against concept {@code b} (Appendix D: high-low frequencies vs boundaries):
+   * a's positives are the positives, b's positives the negatives, the larger side subsampled to
+   * balance them. Images that are positives of both are left out of both sides.
+   */
+  record Relative(ConceptSpec a, ConceptSpec b) implements ConceptSpec {
+    public Relative {
+      Objects.requireNonNull(a, "a");
+      Objects.requireNonNull(b, "b");
+      if (a instanceof Relative || b instanceof Relative) {
+        throw new IllegalArgumentException("a relative concept compares two plain concepts");
+      }
+    }
+
+    @Override
+    public String describe() {
+      return "(" + a.describe() + ") vs (" + b.describe() + ")";
+    }
+  }
+}

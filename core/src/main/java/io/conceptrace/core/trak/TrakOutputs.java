@@ -1,5 +1,6 @@
 package io.conceptrace.core.trak;
 
+import io.conceptrace.core.io.Npy;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ public record TrakOutputs(Path scores, Path importance, Path ranking, Path top, 
               dir.resolve("ranking.csv"),
               dir.resolve("top-k.txt"),
               dir.resolve("bottom-k.txt"));
-      Npy.writeFloat32FromRaw(out.scores, result.scores(), result.trainSize(), result.targetSize());
+      writeScores(out.scores, result);
       Npy.writeFloat64(out.importance, result.importance(), result.importance().length);
       List<Ranked> ranked = rank(result.importance(), ids, classNames);
       try (BufferedWriter w = Files.newBufferedWriter(out.ranking)) {
@@ -86,6 +87,19 @@ public record TrakOutputs(Path scores, Path importance, Path ranking, Path top, 
       return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write attribution outputs to " + dir, e);
+    }
+  }
+
+  /** Streams the raw τ file into a .npy block by block (the matrix never sits in the heap). */
+  private static void writeScores(Path file, Trak.Result result) {
+    try (FeatureStore tau = FeatureStore.open(result.scores(), result.targetSize());
+        Npy.FloatWriter w = Npy.openFloat32(file, result.trainSize(), result.targetSize())) {
+      int block = tau.rowsPerBlock(16 * TrakSpec.MIB);
+      for (long start = 0; start < tau.rows(); start += block) {
+        int count = (int) Math.min(block, tau.rows() - start);
+        float[] rows = tau.readRows(start, count);
+        w.write(rows, 0, rows.length);
+      }
     }
   }
 

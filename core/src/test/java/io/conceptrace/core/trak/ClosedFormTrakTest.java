@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.DeviceSpec;
 import io.conceptrace.core.engine.EngineOptions;
+import io.conceptrace.core.io.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,21 +100,20 @@ class ClosedFormTrakTest {
       classes.add(yTrain[i] ? "concept" : "other");
     }
     TrakOutputs out = TrakOutputs.write(tmp.resolve("out"), result, ids, classes, 5);
-    Npy.Array scores = Npy.read(out.scores());
-    assertThat(scores.dtype()).isEqualTo("<f4");
-    assertThat(scores.shape()).containsExactly(N, T);
+    Npy.Header scoresHeader = Npy.readHeader(out.scores());
+    assertThat(scoresHeader.dtype()).isEqualTo(Npy.DType.FLOAT32);
+    assertThat(scoresHeader.shape()).containsExactly(N, T);
+    float[] scores = Npy.readFloat32(out.scores());
     for (int i = 0; i < N * T; i++) {
-      assertThat(Math.abs(scores.values()[i] - expectedTau[i]) / scale)
-          .as("tau[%d]", i)
-          .isLessThan(1e-5);
+      assertThat(Math.abs(scores[i] - expectedTau[i]) / scale).as("tau[%d]", i).isLessThan(1e-5);
     }
-    Npy.Array importance = Npy.read(out.importance());
-    assertThat(importance.dtype()).isEqualTo("<f8");
-    assertThat(importance.shape()).containsExactly(N);
+    Npy.Header importanceHeader = Npy.readHeader(out.importance());
+    assertThat(importanceHeader.dtype()).isEqualTo(Npy.DType.FLOAT64);
+    assertThat(importanceHeader.shape()).containsExactly(N);
+    double[] importance = Npy.readFloat64(out.importance());
     double iScale = maxAbs(expectedImportance);
     for (int i = 0; i < N; i++) {
-      assertThat(Math.abs(importance.values()[i] - expectedImportance[i]) / iScale)
-          .isLessThan(1e-5);
+      assertThat(Math.abs(importance[i] - expectedImportance[i]) / iScale).isLessThan(1e-5);
     }
     // the ranking is by Eq. (1), highest first
     List<String> lines = Files.readAllLines(out.ranking());

@@ -129,12 +129,14 @@ final class RandomProjector implements Projector {
         dst.put((float) random.nextGaussian() * scale);
       }
     } else {
+      // Branch-free ±scale: the sign bit of the float is one random bit.
+      int scaleBits = Float.floatToRawIntBits(scale);
       int i = 0;
       while (i < count) {
         long bits = random.nextLong();
         int n = Math.min(64, count - i);
         for (int j = 0; j < n; j++, i++) {
-          dst.put(((bits >>> j) & 1L) == 0 ? scale : -scale);
+          dst.put(Float.intBitsToFloat(scaleBits | (int) ((bits >>> j) & 1L) << 31));
         }
       }
     }

@@ -1,6 +1,8 @@
 package io.conceptrace.core.trak;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -124,10 +126,25 @@ public final class Trak implements AutoCloseable {
       try (FeatureStore phi = FeatureStore.create(trainFile, k);
           FeatureStore phiTargets = FeatureStore.create(targetFile, k)) {
         float[] margins =
-            featurize(train, trainLabels, gradients, projector, phi, spec.batchSize(), manager);
+            featurize(
+                train,
+                trainLabels,
+                gradients,
+                projector,
+                phi,
+                spec.batchSize(),
+                spec.gradientBufferBytes(),
+                manager);
         double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
         featurize(
-            targets, targetLabels, gradients, projector, phiTargets, spec.batchSize(), manager);
+            targets,
+            targetLabels,
+            gradients,
+            projector,
+            phiTargets,
+            spec.batchSize(),
+            spec.gradientBufferBytes(),
+            manager);
         for (int i = 0; i < trainSize; i++) {
           qSum[i] += 1.0 / (1.0 + Math.exp(margins[i])); // 1 − σ(f) = σ(−f)
         }
@@ -156,7 +173,10 @@ public final class Trak implements AutoCloseable {
     }
   }
 
-  /** Writes projected gradients of every example to {@code out}; returns the margins. */
+  /**
+   * Writes projected gradients of every example to {@code out}; returns the margins. Gradients of
+   * consecutive batches are gathered up to {@code bufferBytes} and projected in one call.
+   */
   static float[] featurize(
       BatchSource inputs,
       boolean[] labels,
@@ -164,17 +184,31 @@ public final class Trak implements AutoCloseable {
       Projector projector,
       FeatureStore out,
       int batchSize,
+      long bufferBytes,
       NDManager root) {
     float[] margins = new float[inputs.size()];
-    for (int start = 0; start < inputs.size(); start += batchSize) {
-      int count = Math.min(batchSize, inputs.size() - start);
-      boolean[] y = new boolean[count];
-      System.arraycopy(labels, start, y, 0, count);
+    long perExample = gradients.dimension() * Float.BYTES;
+    int batchesPerChunk =
+        (int) Math.max(1, Math.min(1 << 16, bufferBytes / (perExample * batchSize)));
+    int chunk = batchesPerChunk * batchSize;
+    for (int chunkStart = 0; chunkStart < inputs.size(); chunkStart += chunk) {
+      int chunkEnd = Math.min(inputs.size(), chunkStart + chunk);
       try (NDManager scope = root.newSubManager()) {
-        PerExampleGradients.Result r = gradients.compute(inputs.batch(start, count, scope), y);
-        NDArray phi = projector.project(r.gradients());
-        out.append(phi.toFloatArray(), count);
-        System.arraycopy(r.margins(), 0, margins, start, count);
+        NDList parts = new NDList();
+        for (int start = chunkStart; start < chunkEnd; start += batchSize) {
+          int count = Math.min(batchSize, chunkEnd - start);
+          boolean[] y = new boolean[count];
+          System.arraycopy(labels, start, y, 0, count);
+          try (NDManager batch = scope.newSubManager()) {
+            PerExampleGradients.Result r = gradients.compute(inputs.batch(start, count, batch), y);
+            r.gradients().attach(scope);
+            parts.add(r.gradients());
+            System.arraycopy(r.margins(), 0, margins, start, count);
+          }
+        }
+        NDArray g = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        NDArray phi = projector.project(g);
+        out.append(phi.toFloatArray(), chunkEnd - chunkStart);
       }
     }
     return margins;

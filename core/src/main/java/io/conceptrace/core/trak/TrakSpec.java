@@ -11,6 +11,9 @@ package io.conceptrace.core.trak;
  * @param ensembleMode PLAIN (default) or the reference-compatible TRAKER rescaling
  * @param parameters which parameters θ are attributed
  * @param batchSize examples per gradient batch (memory ≈ batchSize × P floats, twice)
+ * @param gradientBufferBytes gradients of several batches are gathered up to this size and
+ *     projected together, so that a projection matrix regenerated per call is amortised over many
+ *     examples (memory ≈ this bound)
  * @param projectionBlockBytes the largest slice of a projection matrix held at once
  * @param projectionCacheBytes projection matrices up to this size are generated once per model
  * @param topK how many top and bottom ids the outputs list for image grids
@@ -23,6 +26,7 @@ public record TrakSpec(
     EnsembleMode ensembleMode,
     ParameterGroups parameters,
     int batchSize,
+    long gradientBufferBytes,
     long projectionBlockBytes,
     long projectionCacheBytes,
     int topK) {
@@ -40,16 +44,17 @@ public record TrakSpec(
     if (batchSize <= 0 || topK < 0) {
       throw new IllegalArgumentException("batch size must be positive and top-k >= 0");
     }
-    if (projectionBlockBytes <= 0) {
-      throw new IllegalArgumentException("projection block bytes must be positive");
+    if (projectionBlockBytes <= 0 || gradientBufferBytes <= 0) {
+      throw new IllegalArgumentException(
+          "projection block and gradient buffer bytes must be positive");
     }
   }
 
   /**
    * Rademacher projection to k dimensions, seed 0, ridge 1e-3, plain ensemble, all parameters,
-   * batches of 32, 256 MiB projection blocks, matrices up to 1 GiB cached, top/bottom 100.
-   * Rademacher rather than Gaussian by default: on CPU the ±1 entries are several times cheaper to
-   * generate, with the same Johnson–Lindenstrauss guarantee.
+   * batches of 32 gathered up to 512 MiB per projection, 256 MiB projection blocks, matrices up to
+   * 1 GiB cached, top/bottom 100. Rademacher rather than Gaussian by default: on CPU the ±1 entries
+   * are several times cheaper to generate, with the same Johnson–Lindenstrauss guarantee.
    */
   public static TrakSpec defaults(int projectionDim) {
     return new TrakSpec(
@@ -60,6 +65,7 @@ public record TrakSpec(
         EnsembleMode.PLAIN,
         ParameterGroups.ALL,
         32,
+        512 * MIB,
         256 * MIB,
         1024 * MIB,
         100);
@@ -74,6 +80,7 @@ public record TrakSpec(
         ensembleMode,
         parameters,
         batchSize,
+        gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
         topK);
@@ -88,6 +95,7 @@ public record TrakSpec(
         ensembleMode,
         parameters,
         batchSize,
+        gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
         topK);
@@ -102,6 +110,7 @@ public record TrakSpec(
         mode,
         parameters,
         batchSize,
+        gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
         topK);
@@ -116,6 +125,7 @@ public record TrakSpec(
         ensembleMode,
         groups,
         batchSize,
+        gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
         topK);
@@ -130,6 +140,22 @@ public record TrakSpec(
         ensembleMode,
         parameters,
         size,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withGradientBufferBytes(long bytes) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        parameters,
+        batchSize,
+        bytes,
         projectionBlockBytes,
         projectionCacheBytes,
         topK);
@@ -144,6 +170,7 @@ public record TrakSpec(
         ensembleMode,
         parameters,
         batchSize,
+        gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
         k);

@@ -38,14 +38,95 @@ public record Kernel(int dim, double[] inverse, double lambda) {
     for (int i = 0; i < k; i++) {
       gram[i * k + i] += lambda;
     }
-    choleskyInPlace(gram, k);
-    double[] linv = lowerInverse(gram, k);
     double[] inv;
     try (NDManager scope = manager.newSubManager()) {
-      NDArray l = scope.create(linv, new Shape(k, k));
-      inv = l.transpose().matMul(l).toDoubleArray();
+      double[] l = blockedCholesky(gram, k, scope);
+      double[] linv = blockedLowerInverse(l, k, scope);
+      NDArray x = scope.create(linv, new Shape(k, k));
+      inv = x.transpose().matMul(x).toDoubleArray();
     }
     return new Kernel(k, inv, lambda);
+  }
+
+  /** Diagonal block size of the blocked factorisations (the rest is float64 GEMM in PyTorch). */
+  static final int BLOCK = 128;
+
+  /**
+   * Right-looking blocked Cholesky: each diagonal block is factored in Java, the panel below it and
+   * the trailing update are GEMMs, so almost all k³/3 flops run in PyTorch's float64 GEMM. {@code
+   * a} (symmetric, row-major) is overwritten; the result is L, lower triangular.
+   */
+  static double[] blockedCholesky(double[] a, int n, NDManager manager) {
+    for (int j0 = 0; j0 < n; j0 += BLOCK) {
+      int j1 = Math.min(n, j0 + BLOCK);
+      int b = j1 - j0;
+      double[] d = sub(a, n, j0, j1, j0, j1);
+      try {
+        choleskyInPlace(d, b);
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(
+            "kernel matrix is not positive definite near column "
+                + j0
+                + ": increase the ridge, or use more training examples than features",
+            e);
+      }
+      put(a, n, j0, j0, d, b, b);
+      if (j1 == n) {
+        break;
+      }
+      int rest = n - j1;
+      try (NDManager scope = manager.newSubManager()) {
+        NDArray dinvT = scope.create(lowerInverse(d, b), new Shape(b, b)).transpose();
+        NDArray panel = scope.create(sub(a, n, j1, n, j0, j1), new Shape(rest, b)).matMul(dinvT);
+        put(a, n, j1, j0, panel.toDoubleArray(), rest, b);
+        NDArray trailing = scope.create(sub(a, n, j1, n, j1, n), new Shape(rest, rest));
+        trailing = trailing.sub(panel.matMul(panel.transpose()));
+        put(a, n, j1, j1, trailing.toDoubleArray(), rest, rest);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        a[i * n + j] = 0;
+      }
+    }
+    return a;
+  }
+
+  /** L⁻¹ by block rows: X_ii = L_ii⁻¹, X[i, :i] = −X_ii (L[i, :i] X[:i, :i]) as GEMMs. */
+  static double[] blockedLowerInverse(double[] l, int n, NDManager manager) {
+    double[] x = new double[n * n];
+    for (int i0 = 0; i0 < n; i0 += BLOCK) {
+      int i1 = Math.min(n, i0 + BLOCK);
+      int b = i1 - i0;
+      double[] xii = lowerInverse(sub(l, n, i0, i1, i0, i1), b);
+      put(x, n, i0, i0, xii, b, b);
+      if (i0 == 0) {
+        continue;
+      }
+      try (NDManager scope = manager.newSubManager()) {
+        NDArray row = scope.create(sub(l, n, i0, i1, 0, i0), new Shape(b, i0));
+        NDArray left = scope.create(sub(x, n, 0, i0, 0, i0), new Shape(i0, i0));
+        NDArray xiiArr = scope.create(xii, new Shape(b, b));
+        NDArray result = xiiArr.matMul(row.matMul(left)).neg();
+        put(x, n, i0, 0, result.toDoubleArray(), b, i0);
+      }
+    }
+    return x;
+  }
+
+  private static double[] sub(double[] a, int n, int r0, int r1, int c0, int c1) {
+    int cols = c1 - c0;
+    double[] out = new double[(r1 - r0) * cols];
+    for (int r = r0; r < r1; r++) {
+      System.arraycopy(a, r * n + c0, out, (r - r0) * cols, cols);
+    }
+    return out;
+  }
+
+  private static void put(double[] a, int n, int r0, int c0, double[] block, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(block, r * cols, a, (r0 + r) * n + c0, cols);
+    }
   }
 
   /** ΦᵀΦ in float64, row-major k × k. */

@@ -1,0 +1,103 @@
+package io.conceptrace.core.trak;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Exact per-example gradients from one forward and one backward pass per batch: every selected
+ * parameter is broadcast to [B, ...] (one copy per example) and handed to the functional forward
+ * pass, which computes example i with copy i only (convolutions as grouped convolutions with groups
+ * = B); the gradient of Σ_i f(z_i) with respect to copy i is then ∇θ f(z_i) exactly.
+ */
+final class ExpandedWeightGradients implements PerExampleGradients {
+  private final ConceptModel model;
+  private final ParameterGroups groups;
+  private final List<String> selected;
+  private final long dimension;
+
+  ExpandedWeightGradients(ConceptModel model, ParameterGroups groups) {
+    this.model = model;
+    this.groups = groups;
+    Map<String, NDArray> params = model.subnetwork().parameters();
+    this.selected = groups.select(params.keySet());
+    long p = 0;
+    for (String name : selected) {
+      p += params.get(name).size();
+    }
+    this.dimension = p + (groups.probe() ? model.probe().width() + 1L : 0L);
+  }
+
+  @Override
+  public long dimension() {
+    return dimension;
+  }
+
+  @Override
+  public Result compute(NDArray x, boolean[] labels) {
+    int batch = Math.toIntExact(x.getShape().get(0));
+    if (labels.length != batch) {
+      throw new IllegalArgumentException(labels.length + " labels for a batch of " + batch);
+    }
+    NDManager owner = x.getManager();
+    try (NDManager scope = owner.newSubManager()) {
+      Map<String, NDArray> own = model.subnetwork().parameters();
+      Map<String, NDArray> expanded = new LinkedHashMap<>();
+      for (String name : selected) {
+        NDArray e = broadcastCopy(own.get(name), batch, scope);
+        expanded.put(name, e);
+      }
+      float[] w = model.probe().weights();
+      NDArray wb = scope.create(w, new Shape(1, w.length)).repeat(0, batch);
+      NDArray bb = scope.full(new Shape(batch), model.probe().bias());
+      if (groups.probe()) {
+        wb.setRequiresGradient(true);
+        bb.setRequiresGradient(true);
+      }
+      for (NDArray e : expanded.values()) {
+        e.setRequiresGradient(true);
+      }
+      NDArray signs = scope.create(Trak.signs(labels));
+      float[] margins;
+      NDList parts = new NDList();
+      try (GradientCollector collector = owner.getEngine().newGradientCollector()) {
+        NDArray a = model.probeInput(model.subnetwork().forward(x, expanded));
+        NDArray s = a.mul(wb).sum(new int[] {1}).add(bb);
+        NDArray margin = s.mul(signs);
+        margins = margin.toFloatArray();
+        collector.backward(margin.sum());
+      }
+      for (NDArray e : expanded.values()) {
+        parts.add(e.getGradient().reshape(batch, -1));
+      }
+      if (groups.probe()) {
+        parts.add(wb.getGradient());
+        parts.add(bb.getGradient().reshape(batch, 1));
+      }
+      NDArray gradients = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 1);
+      gradients.attach(owner);
+      return new Result(gradients, margins);
+    }
+  }
+
+  /** A fresh [B, ...] array holding B copies of p (a leaf of the autograd graph). */
+  private static NDArray broadcastCopy(NDArray p, int batch, NDManager scope) {
+    long[] dims = new long[p.getShape().dimension() + 1];
+    dims[0] = batch;
+    System.arraycopy(p.getShape().getShape(), 0, dims, 1, dims.length - 1);
+    NDArray e = p.expandDims(0).broadcast(new Shape(dims)).duplicate();
+    e.attach(scope);
+    return e;
+  }
+
+  List<String> selected() {
+    return new ArrayList<>(selected);
+  }
+}

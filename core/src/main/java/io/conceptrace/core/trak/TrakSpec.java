@@ -1,0 +1,183 @@
+package io.conceptrace.core.trak;
+
+/**
+ * Settings of one TRAK attribution.
+ *
+ * @param projection projection kind; {@link ProjectionKind#NONE} uses the raw gradients (k = P)
+ * @param projectionDim k (ignored with NONE). 2048 on GPU-sized runs; a few hundred for quick runs
+ * @param projectionSeed seed of model 0's projection; model m uses a seed derived from (seed, m)
+ * @param ridge λ relative to the mean diagonal of ΦᵀΦ (see {@link Kernel}); must be positive when
+ *     there are fewer training images than features
+ * @param ensembleMode PLAIN (default) or the reference-compatible TRAKER rescaling
+ * @param parameters which parameters θ are attributed
+ * @param batchSize examples per gradient batch (memory ≈ batchSize × P floats, twice)
+ * @param gradientBufferBytes gradients of several batches are gathered up to this size and
+ *     projected together, so that a projection matrix regenerated per call is amortised over many
+ *     examples (memory ≈ this bound)
+ * @param projectionBlockBytes the largest slice of a projection matrix held at once
+ * @param projectionCacheBytes projection matrices up to this size are generated once per model
+ * @param topK how many top and bottom ids the outputs list for image grids
+ */
+public record TrakSpec(
+    ProjectionKind projection,
+    int projectionDim,
+    long projectionSeed,
+    double ridge,
+    EnsembleMode ensembleMode,
+    ParameterGroups parameters,
+    int batchSize,
+    long gradientBufferBytes,
+    long projectionBlockBytes,
+    long projectionCacheBytes,
+    int topK) {
+
+  public static final long MIB = 1L << 20;
+
+  public TrakSpec {
+    if (projection != ProjectionKind.NONE && projectionDim <= 0) {
+      throw new IllegalArgumentException(
+          "projection dimension must be positive, got " + projectionDim);
+    }
+    if (!(ridge >= 0)) {
+      throw new IllegalArgumentException("ridge must be >= 0, got " + ridge);
+    }
+    if (batchSize <= 0 || topK < 0) {
+      throw new IllegalArgumentException("batch size must be positive and top-k >= 0");
+    }
+    if (projectionBlockBytes <= 0 || gradientBufferBytes <= 0) {
+      throw new IllegalArgumentException(
+          "projection block and gradient buffer bytes must be positive");
+    }
+  }
+
+  /**
+   * Rademacher projection to k dimensions, seed 0, ridge 1e-3, plain ensemble, all parameters,
+   * batches of 32 gathered up to 512 MiB per projection, 256 MiB projection blocks, matrices up to
+   * 1 GiB cached, top/bottom 100. Rademacher rather than Gaussian by default: on CPU the ±1 entries
+   * are several times cheaper to generate, with the same Johnson–Lindenstrauss guarantee.
+   */
+  public static TrakSpec defaults(int projectionDim) {
+    return new TrakSpec(
+        ProjectionKind.RADEMACHER,
+        projectionDim,
+        0L,
+        1e-3,
+        EnsembleMode.PLAIN,
+        ParameterGroups.ALL,
+        32,
+        512 * MIB,
+        256 * MIB,
+        1024 * MIB,
+        100);
+  }
+
+  public TrakSpec withProjection(ProjectionKind kind, int dim, long seed) {
+    return new TrakSpec(
+        kind,
+        dim,
+        seed,
+        ridge,
+        ensembleMode,
+        parameters,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withRidge(double value) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        value,
+        ensembleMode,
+        parameters,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withEnsembleMode(EnsembleMode mode) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        mode,
+        parameters,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withParameters(ParameterGroups groups) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        groups,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withBatchSize(int size) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        parameters,
+        size,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withGradientBufferBytes(long bytes) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        parameters,
+        batchSize,
+        bytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK);
+  }
+
+  public TrakSpec withTopK(int k) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        parameters,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        k);
+  }
+
+  /** The projection seed of ensemble member m. */
+  public long seedOfModel(int m) {
+    return RandomProjector.mix(projectionSeed, 0x7A4B000L + m);
+  }
+}

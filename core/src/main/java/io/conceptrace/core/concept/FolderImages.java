@@ -71,7 +71,8 @@ final class FolderImages implements ImageDataset {
     return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
   }
 
-  String id(int index) {
+  @Override
+  public String id(int index) {
     return dir.getFileName() + "/" + files.get(index).getFileName();
   }
 

@@ -137,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(experiment),
+            StageRunners.forExperiment(experiment, compute, host),
             force,
             new RunPolicy(keepGoing),
             provenance(compute.info()));

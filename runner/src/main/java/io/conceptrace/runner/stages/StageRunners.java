@@ -1,23 +1,39 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.runner.exec.StageRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** The stage runners of an experiment, by stage name. */
 public final class StageRunners {
   private StageRunners() {}
 
   /**
-   * Runners for the stages this build implements. A matrix stage without a runner stops the run
-   * before anything executes, with a one-line message naming the stage.
+   * Every stage's runner. The data sets and concept sets are opened once and shared by the cells.
+   *
+   * @param scripts the Kotlin host for predicate concepts (empty under {@code --no-scripts})
    */
-  public static Map<String, StageRunner> forExperiment(Experiment experiment) {
+  public static Map<String, StageRunner> forExperiment(
+      Experiment experiment, ComputeEngine engine, Optional<KotlinScriptHost> scripts) {
+    StudyData data = new StudyData(experiment);
+    Concepts concepts = new Concepts(experiment, data, scripts);
+    TrainStage train = new TrainStage(experiment, data, engine);
+    ProbeStage probe = new ProbeStage(experiment, concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();
+    out.put(Stages.TRAIN_BASE, train);
+    out.put(Stages.PROBE, probe);
+    out.put(
+        Stages.ATTRIBUTE, new OneAtATime(new AttributeStage(experiment, data, concepts, engine)));
+    out.put(Stages.RETRAIN, train);
+    out.put(Stages.REPROBE, probe);
     out.put(Stages.PRUNE_SET, new PruneSetStage());
     out.put(Stages.REPORT, new ReportStage());
+    out.replaceAll((stage, runner) -> new GradModeOff(runner));
     return out;
   }
 }

@@ -1,0 +1,117 @@
+package io.conceptrace.runner.stages;
+
+import io.conceptrace.core.BadInputException;
+import io.conceptrace.core.concept.ConceptSet;
+import io.conceptrace.core.concept.ConceptSpec;
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.matrix.CellHash;
+import io.conceptrace.dsl.script.KotlinScriptHost;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The experiment's concept sets, built once per process (a predicate concept evaluates its script
+ * on every base image) and shared by every probe, attribution and re-probe cell.
+ */
+final class Concepts {
+  private final Experiment experiment;
+  private final StudyData data;
+  private final Optional<KotlinScriptHost> scripts;
+  private final Map<String, ConceptSet> sets = new HashMap<>();
+
+  Concepts(Experiment experiment, StudyData data, Optional<KotlinScriptHost> scripts) {
+    this.experiment = experiment;
+    this.data = data;
+    this.scripts = scripts;
+  }
+
+  synchronized ConceptSet get(String name) {
+    ConceptSet set = sets.get(name);
+    if (set == null) {
+      Experiment.Concept c = concept(name);
+      ConceptSet.Builder b =
+          ConceptSet.builder()
+              .setName(name)
+              .setSpec(spec(c))
+              .setTrainSource(data.train())
+              .setTestSource(data.val())
+              // The same seed the run matrix records as concept.sample-seed.
+              .optSeed(CellHash.seed(experiment.seed(), "concept", Map.of("concept", name)))
+              .optFolderTestFraction(c.testFraction());
+      c.maxPositives().ifPresent(b::optMaxPositives);
+      set = b.build();
+      sets.put(name, set);
+    }
+    return set;
+  }
+
+  Experiment.Concept concept(String name) {
+    Experiment.Concept c = experiment.concepts().get(name);
+    if (c == null) {
+      throw new BadInputException("unknown concept " + name);
+    }
+    return c;
+  }
+
+  private ConceptSpec spec(Experiment.Concept c) {
+    return switch (c.kind()) {
+      case CLASSES -> {
+        if (c.classIds().isEmpty()) {
+          throw new BadInputException(
+              "concept "
+                  + c.name()
+                  + ": its classes are computed by a Kotlin block (run without --no-scripts)");
+        }
+        yield new ConceptSpec.ClassSubset(c.classIds());
+      }
+      case PREDICATE -> {
+        KotlinScriptHost host =
+            scripts.orElseThrow(
+                () ->
+                    new BadInputException(
+                        "concept "
+                            + c.name()
+                            + " is a Kotlin predicate; run without --no-scripts"));
+        var block = c.script().orElseThrow();
+        KotlinScriptHost.ImageScore score = host.predicate(block);
+        String text = block.source().strip();
+        if (c.threshold().isPresent()) {
+          yield ConceptSpec.PredicateConcept.threshold(
+              text, view -> number(c, score.apply(view)), c.threshold().getAsDouble());
+        }
+        yield new ConceptSpec.PredicateConcept(text, view -> truth(c, score.apply(view)));
+      }
+      case FOLDER ->
+          new ConceptSpec.PositiveFolder(
+              c.positives()
+                  .orElseThrow(
+                      () -> new BadInputException("concept " + c.name() + " needs positives")));
+      case RELATIVE ->
+          new ConceptSpec.Relative(
+              spec(concept(c.a().orElseThrow())), spec(concept(c.b().orElseThrow())));
+    };
+  }
+
+  private static double number(Experiment.Concept c, Object v) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    throw new BadInputException(
+        "concept "
+            + c.name()
+            + ": the script must return a number when a threshold is set, got "
+            + v);
+  }
+
+  private static boolean truth(Experiment.Concept c, Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue() > 0;
+    }
+    throw new BadInputException(
+        "concept " + c.name() + ": the script must return a Boolean, got " + v);
+  }
+}

@@ -1,0 +1,107 @@
+package io.conceptrace.runner.stages;
+
+import ai.djl.ndarray.NDManager;
+import io.conceptrace.core.concept.ConceptSet;
+import io.conceptrace.core.engine.ComputeEngine;
+import io.conceptrace.core.probe.ActivationExtractor;
+import io.conceptrace.core.probe.BatchEncoder;
+import io.conceptrace.core.probe.CachedActivations;
+import io.conceptrace.core.probe.EpochMetrics;
+import io.conceptrace.core.probe.Pooling;
+import io.conceptrace.core.probe.ProbeListener;
+import io.conceptrace.core.probe.ProbeSpec;
+import io.conceptrace.core.probe.ProbeTrainer;
+import io.conceptrace.core.probe.TrainedProbe;
+import io.conceptrace.core.train.TrainedModel;
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.runner.exec.CellContext;
+import io.conceptrace.runner.exec.StageRunner;
+import io.conceptrace.store.StoredCell;
+import java.nio.file.Files;
+import java.util.OptionalInt;
+
+/**
+ * {@code probe} and {@code reprobe}: a linear (dense or k-sparse) probe for one concept at one
+ * layer of one model (a base model, or a model retrained without a prune set), trained on the
+ * unchanged concept set. Writes the probe ({@code probe/cav.npy}, {@code probe/bias.npy}) and its
+ * held-out accuracy ({@value StageFiles#PROBE_ACCURACY}).
+ */
+final class ProbeStage implements StageRunner {
+  static final String PROBE_DIR = "probe";
+  private static final int EXTRACT_BATCH = 128;
+
+  private final Experiment experiment;
+  private final Concepts concepts;
+  private final ComputeEngine engine;
+
+  ProbeStage(Experiment experiment, Concepts concepts, ComputeEngine engine) {
+    this.experiment = experiment;
+    this.concepts = concepts;
+    this.engine = engine;
+  }
+
+  @Override
+  public StoredCell run(CellContext ctx) throws Exception {
+    String conceptName = ctx.cell().coordinates().get("concept");
+    String layer = ctx.cell().coordinates().get("layer");
+    String sparsity = ctx.cell().coordinates().get("sparsity");
+    StoredCell model =
+        ctx.input(ctx.cell().stage().equals(Stages.REPROBE) ? Stages.RETRAIN : Stages.TRAIN_BASE);
+    ConceptSet set = concepts.get(conceptName);
+    Experiment.Probes p = experiment.probes();
+    Pooling pooling = p.activations() == Experiment.Activations.POOLED ? Pooling.AVG : Pooling.FLAT;
+    ProbeSpec spec =
+        new ProbeSpec(
+            p.epochsFor(concepts.concept(conceptName)),
+            p.optimizer().lr(),
+            p.batchSize(),
+            p.weightDecay(),
+            sparsity.equals("dense")
+                ? OptionalInt.empty()
+                : OptionalInt.of(Integer.parseInt(sparsity)),
+            ctx.seed(),
+            pooling);
+    try (NDManager manager = engine.engine().newBaseManager(engine.device());
+        TrainedModel.Checkpoint checkpoint =
+            TrainedModel.load(model.artifact(TrainStage.MODEL_DIR), manager)) {
+      ActivationExtractor extractor =
+          new ActivationExtractor(
+              checkpoint.network(),
+              layer,
+              pooling,
+              BatchEncoder.normalized(
+                  checkpoint.normalization().mean(), checkpoint.normalization().std()),
+              EXTRACT_BATCH);
+      ctx.progress().update("extract", 0, 2);
+      CachedActivations train = extractor.extract(set.train());
+      ctx.progress().update("extract", 1, 2);
+      CachedActivations test = extractor.extract(set.test());
+      int epochs = spec.epochs();
+      TrainedProbe probe =
+          new ProbeTrainer()
+              .train(
+                  spec,
+                  layer,
+                  train,
+                  set.train().labels(),
+                  test,
+                  set.test().labels(),
+                  new ProbeListener() {
+                    @Override
+                    public void afterEpoch(EpochMetrics m) {
+                      ctx.metric("epoch.train.loss", m.epoch(), m.trainLoss());
+                      ctx.metric("epoch.val.accuracy", m.epoch(), m.valAccuracy());
+                      ctx.progress().update("epoch", m.epoch(), epochs);
+                    }
+                  });
+      probe.probe().save(Files.createDirectories(ctx.writer().directory().resolve(PROBE_DIR)));
+      ctx.metric("train.accuracy", epochs, probe.trainAccuracy());
+      ctx.metric("val.auc", epochs, probe.valAuc());
+      ctx.metric("nonzeros", epochs, probe.nonZeros());
+      ctx.metric(StageFiles.PROBE_ACCURACY, epochs, probe.valAccuracy());
+      return ctx.commit(
+          ctx.recordBuilder().timing("probe", probe.trainingTime().toMillis() / 1000.0));
+    }
+  }
+}

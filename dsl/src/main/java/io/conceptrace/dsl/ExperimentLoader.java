@@ -148,7 +148,13 @@ public final class ExperimentLoader {
     checkKeys(r, merged.root(), defaults().root(), "");
     Experiment experiment = build(file, r);
     if (!r.problems().isEmpty()) {
-      throw new ExperimentException(r.problems());
+      // In file order, the way a reader fixes them (stable: same line keeps the finding order).
+      List<Problem> sorted = new ArrayList<>(new LinkedHashSet<>(r.problems()));
+      sorted.sort(
+          java.util.Comparator.comparing((Problem p) -> !p.position().file().equals(shown))
+              .thenComparing(p -> p.position().file())
+              .thenComparingInt(p -> p.position().line()));
+      throw new ExperimentException(sorted);
     }
     return experiment;
   }
@@ -254,7 +260,7 @@ public final class ExperimentLoader {
     for (String k : obj.keySet()) {
       if (!k.equals("kotlin")) {
         r.problemAt(
-            ConfigReader.position(obj.get(k).origin()),
+            ConfigReader.position(obj.get(k)),
             path + "." + k,
             "unknown key; a computed list has only the key kotlin");
       }
@@ -281,7 +287,7 @@ public final class ExperimentLoader {
         }
       } else {
         r.problemAt(
-            ConfigReader.position(c.getValue().origin()),
+            ConfigReader.position(c.getValue()),
             path,
             "a concept must be an object { kind = ..., ... }, got "
                 + c.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT));
@@ -296,7 +302,7 @@ public final class ExperimentLoader {
         Suggestions.nearest(key, siblings)
             .map(s -> "; did you mean " + (prefix.isEmpty() ? "" : prefix + ".") + s + "?")
             .orElse("; known keys here: " + String.join(", ", new TreeSet<>(siblings)));
-    r.problemAt(ConfigReader.position(value.origin()), path, "unknown key" + hint);
+    r.problemAt(ConfigReader.position(value), path, "unknown key" + hint);
   }
 
   private static String quoteIfNeeded(String key) {
@@ -393,7 +399,7 @@ public final class ExperimentLoader {
       if (r.isNull("data.classes")) {
         r.problem(
             "data.classes", "required for image-folder: the number of classes (ImageNet: 1000)");
-        classes = 2;
+        classes = 0; // unknown: class ids are not range-checked
       }
     }
     int imageSize = r.integer("data.image-size", 8, 4096, 32);
@@ -544,7 +550,8 @@ public final class ExperimentLoader {
           "concepts",
           "no concepts: define at least one, e.g. concepts.wavy { kind = classes, classes = [snake, worm] }");
     }
-    for (String name : all.keySet()) {
+    // Sorted by name: HOCON objects do not keep the order of the file.
+    for (String name : new TreeSet<>(all.keySet())) {
       if (!(all.get(name) instanceof ConfigObject)) {
         continue; // reported by the key check
       }
@@ -608,7 +615,9 @@ public final class ExperimentLoader {
               && (classesScript.isEmpty()
                   || r.problems().stream().noneMatch(x -> x.path().startsWith(p + ".classes")))) {
             r.problemAt(at, p + ".classes", "empty concept: list at least one class");
-          } else if (!ids.isEmpty() && new LinkedHashSet<>(ids).size() >= data.classes()) {
+          } else if (!ids.isEmpty()
+              && data.classes() >= 2
+              && new LinkedHashSet<>(ids).size() >= data.classes()) {
             r.problemAt(
                 at, p + ".classes", "the concept covers every class; no negatives are left");
           }
@@ -686,7 +695,7 @@ public final class ExperimentLoader {
     for (Object item : items) {
       if (item instanceof Number n) {
         double d = n.doubleValue();
-        if (d != Math.rint(d) || d < 0 || d >= data.classes()) {
+        if (d != Math.rint(d) || d < 0 || (data.classes() >= 2 && d >= data.classes())) {
           r.problemAt(
               at,
               path,
@@ -809,7 +818,9 @@ public final class ExperimentLoader {
     }
     Activations activations = r.choice("probes.activations", Activations.class, Activations.FLAT);
     List<Sparsity> sparsity = sparsities(r, sparsityAt, "probes.sparsity", sparsityItems);
-    if ((sparsityList.script().isEmpty() || scripts.isPresent()) && sparsityItems.isEmpty()) {
+    if ((sparsityList.script().isEmpty() || scripts.isPresent())
+        && sparsityItems.isEmpty()
+        && !r.hasProblem("probes.sparsity")) {
       r.problemAt(sparsityAt, "probes.sparsity", "empty: list dense and/or sparsities k");
     }
     if (spec.isPresent()) {
@@ -992,15 +1003,14 @@ public final class ExperimentLoader {
             Stream.of(Arm.values()).filter(x -> ConfigReader.word(x).equals(a)).findFirst();
         if (arm.isEmpty()) {
           r.problemAt(
-              ConfigReader.position(v.origin()),
+              ConfigReader.position(v),
               "prune.arms",
               "unknown arm '"
                   + a
                   + "'; arms are top, random, bottom"
                   + ConfigReader.suggest(a, List.of("top", "random", "bottom")));
         } else if (arms.contains(arm.get())) {
-          r.problemAt(
-              ConfigReader.position(v.origin()), "prune.arms", "arm " + a + " is listed twice");
+          r.problemAt(ConfigReader.position(v), "prune.arms", "arm " + a + " is listed twice");
         } else {
           arms.add(arm.get());
         }

@@ -91,6 +91,11 @@ public final class ExperimentLoader {
       overrides = List.copyOf(overrides);
     }
 
+    /** For {@code ctrace run}: scripts on, data directories must exist. */
+    public static Options run(List<String> overrides) {
+      return new Options(overrides, true, true, true);
+    }
+
     /** Plan-time loading: scripts on, data not needed. */
     public static Options plan() {
       return new Options(List.of(), true, false, true);

@@ -183,7 +183,8 @@ public final class KotlinScriptHost {
     }
   }
 
-  static String describe(Object r) {
+  /** A short description of a block's result for messages. */
+  public static String describe(Object r) {
     return r == null ? "null" : r.getClass().getSimpleName() + " " + r;
   }
 

@@ -163,4 +163,18 @@ class KotlinBlocksTest {
     assertThat(second.value(b)).isEqualTo(List.of(1, 2, 3));
     assertThat(cache.toFile().list()).hasSize(1);
   }
+
+  @Test
+  void aScorePredicateUsesTheThreshold() throws IOException {
+    Experiment e =
+        load(
+            write(
+                "concepts.hl { kind = predicate, threshold = 3.0\n"
+                    + "  script = \"\"\"highLowContrast(8)\"\"\" }\n"
+                    + "probes.layers = [layer1]\n"),
+            true);
+    java.util.function.Predicate<ImageView> p = ConceptPredicates.of(e.concepts().get("hl"), HOST);
+    assertThat(p.test(highLowImage())).isTrue();
+    assertThat(p.test(flatImage())).isFalse();
+  }
 }

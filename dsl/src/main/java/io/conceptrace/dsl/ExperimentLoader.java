@@ -71,7 +71,6 @@ import java.util.stream.Stream;
 public final class ExperimentLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern DEVICE = Pattern.compile("cpu|gpu(:\\d+)?");
-  private static final String UNEVALUATED = "computed by a Kotlin block (not run: --no-scripts)";
 
   /** Sizes of the built-in sources' splits per class: {train, val}. */
   private static final Map<String, int[]> BUILT_IN_PER_CLASS =
@@ -418,6 +417,10 @@ public final class ExperimentLoader {
     }
     Split train = split(r, "train", source, classes);
     Split val = split(r, "val", source, classes);
+    if (val.path().isEmpty() && !source.equals("synthetic")) {
+      // fashion-mnist and cifar10 keep both splits in one directory.
+      val = new Split(train.path(), val.perClass(), val.fraction(), val.sizeHint(), val.size());
+    }
     return new Data(source, classes, imageSize, channels, train, val);
   }
 
@@ -1140,10 +1143,5 @@ public final class ExperimentLoader {
       r.problems().addAll(e.problems());
     }
     return Optional.empty();
-  }
-
-  /** The message shown for a list that --no-scripts left unevaluated. */
-  public static String unevaluated() {
-    return UNEVALUATED;
   }
 }

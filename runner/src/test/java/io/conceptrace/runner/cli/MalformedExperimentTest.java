@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,11 @@ class MalformedExperimentTest {
   static void isolateScriptCache() {
     // Compiled blocks go to a temporary directory, not the user's ~/.cache.
     System.setProperty(KotlinScriptHost.CACHE_PROPERTY, scriptCache.toString());
+  }
+
+  @AfterAll
+  static void restoreScriptCache() {
+    System.clearProperty(KotlinScriptHost.CACHE_PROPERTY);
   }
 
   static Stream<Path> files() throws IOException {

@@ -599,20 +599,19 @@ public final class ExperimentLoader {
   }
 
   private Concept concept(ConfigReader r, String name, String p, Data data) {
-    ConfigReader c = r;
-    ConceptKind kind = c.choice(p + ".kind", ConceptKind.class, ConceptKind.CLASSES);
+    ConceptKind kind = r.choice(p + ".kind", ConceptKind.class, ConceptKind.CLASSES);
     List<Integer> ids = new ArrayList<>();
     List<String> classNames = new ArrayList<>();
     Optional<ScriptBlock> classesScript = Optional.empty();
     Optional<ScriptBlock> script = Optional.empty();
-    Optional<Path> positives = c.optionalString(p + ".positives").map(Path::of);
-    Optional<Path> testPositives = c.optionalString(p + ".test-positives").map(Path::of);
+    Optional<Path> positives = r.optionalString(p + ".positives").map(Path::of);
+    Optional<Path> testPositives = r.optionalString(p + ".test-positives").map(Path::of);
     switch (kind) {
       case CLASSES -> {
-        ConfigReader.ListOrScript list = c.listOrScript(p + ".classes");
+        ConfigReader.ListOrScript list = r.listOrScript(p + ".classes");
         classesScript = list.script();
         List<Object> items = list.items();
-        SourcePosition at = c.position(p + ".classes");
+        SourcePosition at = r.position(p + ".classes");
         if (classesScript.isPresent()) {
           at = classesScript.get().position();
           items = evaluateList(r, classesScript.get()).orElse(List.of());
@@ -632,7 +631,7 @@ public final class ExperimentLoader {
         }
       }
       case PREDICATE -> {
-        script = c.script(p + ".script");
+        script = r.script(p + ".script");
         if (script.isEmpty() || script.get().source().isBlank()) {
           r.problem(
               p + ".script",
@@ -662,14 +661,14 @@ public final class ExperimentLoader {
         List.copyOf(classNames),
         classesScript,
         script,
-        c.optionalNumber(p + ".threshold"),
+        r.optionalNumber(p + ".threshold"),
         positives,
         testPositives,
-        c.number(p + ".test-fraction", 0, true, 1, true, 0.2),
-        c.optionalString(p + ".a"),
-        c.optionalString(p + ".b"),
-        c.optionalInteger(p + ".max-positives", 1, Integer.MAX_VALUE),
-        c.optionalInteger(p + ".probe-epochs", 1, 100_000));
+        r.number(p + ".test-fraction", 0, true, 1, true, 0.2),
+        r.optionalString(p + ".a"),
+        r.optionalString(p + ".b"),
+        r.optionalInteger(p + ".max-positives", 1, Integer.MAX_VALUE),
+        r.optionalInteger(p + ".probe-epochs", 1, 100_000));
   }
 
   private static void checkImageFolder(ConfigReader r, String path, Path dir) {
@@ -719,7 +718,7 @@ public final class ExperimentLoader {
         ids.add(id);
         names.add(known.map(k -> k.get(id)).orElse(Integer.toString(id)));
       } else if (item instanceof String s) {
-        List<String> candidates = known.or(() -> Optional.empty()).orElse(List.of());
+        List<String> candidates = known.orElse(List.of());
         if (known.isPresent() && candidates.contains(s)) {
           ids.add(candidates.indexOf(s));
           names.add(s);

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.conceptrace.dsl.script.ScriptBlock;
@@ -56,8 +57,9 @@ final class ConfigReader {
   SourcePosition position(String path) {
     String p = path;
     while (!p.isEmpty()) {
-      if (config.hasPathOrNull(p)) {
-        SourcePosition at = position(config.getValue(p).origin());
+      Optional<ConfigValue> value = rawValue(p);
+      if (value.isPresent()) {
+        SourcePosition at = position(value.get());
         if (!at.file().equals("defaults")) {
           return at;
         }
@@ -68,15 +70,82 @@ final class ConfigReader {
     return new SourcePosition(mainFile, 0, 0);
   }
 
-  static SourcePosition position(ConfigOrigin origin) {
-    if (origin.filename() != null) {
-      return new SourcePosition(origin.filename(), Math.max(0, origin.lineNumber()), 0);
+  /**
+   * Where a value was written. Typesafe Config 1.4.3 reports a triple-quoted string at its last
+   * line, and lists and objects after a multi-line string too early by the newlines inside those
+   * strings; this corrects both from the file's text.
+   */
+  static SourcePosition position(ConfigValue value) {
+    ConfigOrigin origin = value.origin();
+    SourcePosition at = position(origin);
+    if (origin.filename() == null || at.line() <= 0) {
+      return at;
     }
+    List<int[]> spans = TripleQuotes.spans(origin.filename());
+    int reported = at.line();
+    int line = reported;
+    if (value.valueType() == ConfigValueType.LIST || value.valueType() == ConfigValueType.OBJECT) {
+      for (int t = reported; t < reported + 100_000; t++) {
+        int before = 0;
+        for (int[] span : spans) {
+          if (span[1] < t) {
+            before += span[1] - span[0];
+          }
+        }
+        if (t - before == reported) {
+          line = t;
+          break;
+        }
+      }
+    } else if (value.valueType() == ConfigValueType.STRING) {
+      for (int[] span : spans) {
+        if (span[1] == reported && span[0] < span[1]) {
+          line = span[0];
+        }
+      }
+    }
+    return new SourcePosition(at.file(), line, 0);
+  }
+
+  /** The value at a path, including an explicit null (which {@link Config#getValue} rejects). */
+  Optional<ConfigValue> rawValue(String path) {
+    ConfigValue v = config.root();
+    for (String key : ConfigUtil.splitPath(path)) {
+      if (!(v instanceof ConfigObject obj) || !obj.containsKey(key)) {
+        return Optional.empty();
+      }
+      v = obj.get(key);
+    }
+    return Optional.of(v);
+  }
+
+  static SourcePosition position(ConfigOrigin origin) {
     if (origin.resource() != null) {
       return new SourcePosition("defaults", 0, 0);
     }
-    String d = origin.description().replaceFirst(": \\d+$", "");
-    return new SourcePosition(d, 0, 0);
+    if (origin.filename() != null) {
+      return new SourcePosition(origin.filename(), Math.max(0, origin.lineNumber()), 0);
+    }
+    String d = origin.description();
+    if (d.startsWith("merge of ")) {
+      // An object merged from several places: the first is the one that overrides the others.
+      String first = d.substring("merge of ".length()).split(",", 2)[0];
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.*): (\\d+)").matcher(first);
+      if (first.contains(" @ ")) {
+        return new SourcePosition("defaults", 0, 0);
+      }
+      if (m.matches()) {
+        return new SourcePosition(m.group(1), Integer.parseInt(m.group(2)), 0);
+      }
+      return new SourcePosition(first, 0, 0);
+    }
+    return new SourcePosition(d.replaceFirst(": \\d+$", ""), 0, 0);
+  }
+
+  /** Whether any problem was recorded for this key or below it. */
+  boolean hasProblem(String path) {
+    return problems.stream()
+        .anyMatch(p -> p.path().equals(path) || p.path().startsWith(path + "."));
   }
 
   boolean isNull(String path) {
@@ -279,8 +348,11 @@ final class ConfigReader {
       }
       return new ListOrScript(out, Optional.empty());
     }
-    if (v instanceof ConfigObject obj && obj.containsKey("kotlin") && obj.size() == 1) {
+    if (v instanceof ConfigObject obj && obj.containsKey("kotlin")) {
       return new ListOrScript(List.of(), script(path + ".kotlin"));
+    }
+    if (v instanceof ConfigObject) {
+      return new ListOrScript(List.of(), Optional.empty()); // its keys were reported already
     }
     problem(path, "must be a list (or { kotlin = \"\"\"...\"\"\" }), got " + describe(path));
     return new ListOrScript(List.of(), Optional.empty());
@@ -295,7 +367,7 @@ final class ConfigReader {
       return Optional.empty();
     }
     ConfigOrigin origin = config.getValue(path).origin();
-    SourcePosition at = position(origin);
+    SourcePosition at = position(config.getValue(path));
     if (origin.filename() != null && at.line() > 0) {
       at = new SourcePosition(at.file(), at.line(), openingColumn(origin.filename(), at.line()));
     }

@@ -71,7 +71,6 @@ import java.util.stream.Stream;
 public final class ExperimentLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern DEVICE = Pattern.compile("cpu|gpu(:\\d+)?");
-  private static final String UNEVALUATED = "computed by a Kotlin block (not run: --no-scripts)";
 
   /** Sizes of the built-in sources' splits per class: {train, val}. */
   private static final Map<String, int[]> BUILT_IN_PER_CLASS =
@@ -89,6 +88,11 @@ public final class ExperimentLoader {
       List<String> overrides, boolean scripts, boolean checkData, boolean environmentOverrides) {
     public Options {
       overrides = List.copyOf(overrides);
+    }
+
+    /** For {@code ctrace run}: scripts on, data directories must exist. */
+    public static Options run(List<String> overrides) {
+      return new Options(overrides, true, true, true);
     }
 
     /** Plan-time loading: scripts on, data not needed. */
@@ -148,7 +152,13 @@ public final class ExperimentLoader {
     checkKeys(r, merged.root(), defaults().root(), "");
     Experiment experiment = build(file, r);
     if (!r.problems().isEmpty()) {
-      throw new ExperimentException(r.problems());
+      // In file order, the way a reader fixes them (stable: same line keeps the finding order).
+      List<Problem> sorted = new ArrayList<>(new LinkedHashSet<>(r.problems()));
+      sorted.sort(
+          java.util.Comparator.comparing((Problem p) -> !p.position().file().equals(shown))
+              .thenComparing(p -> p.position().file())
+              .thenComparingInt(p -> p.position().line()));
+      throw new ExperimentException(sorted);
     }
     return experiment;
   }
@@ -254,7 +264,7 @@ public final class ExperimentLoader {
     for (String k : obj.keySet()) {
       if (!k.equals("kotlin")) {
         r.problemAt(
-            ConfigReader.position(obj.get(k).origin()),
+            ConfigReader.position(obj.get(k)),
             path + "." + k,
             "unknown key; a computed list has only the key kotlin");
       }
@@ -281,7 +291,7 @@ public final class ExperimentLoader {
         }
       } else {
         r.problemAt(
-            ConfigReader.position(c.getValue().origin()),
+            ConfigReader.position(c.getValue()),
             path,
             "a concept must be an object { kind = ..., ... }, got "
                 + c.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT));
@@ -296,7 +306,7 @@ public final class ExperimentLoader {
         Suggestions.nearest(key, siblings)
             .map(s -> "; did you mean " + (prefix.isEmpty() ? "" : prefix + ".") + s + "?")
             .orElse("; known keys here: " + String.join(", ", new TreeSet<>(siblings)));
-    r.problemAt(ConfigReader.position(value.origin()), path, "unknown key" + hint);
+    r.problemAt(ConfigReader.position(value), path, "unknown key" + hint);
   }
 
   private static String quoteIfNeeded(String key) {
@@ -393,7 +403,7 @@ public final class ExperimentLoader {
       if (r.isNull("data.classes")) {
         r.problem(
             "data.classes", "required for image-folder: the number of classes (ImageNet: 1000)");
-        classes = 2;
+        classes = 0; // unknown: class ids are not range-checked
       }
     }
     int imageSize = r.integer("data.image-size", 8, 4096, 32);
@@ -407,6 +417,10 @@ public final class ExperimentLoader {
     }
     Split train = split(r, "train", source, classes);
     Split val = split(r, "val", source, classes);
+    if (val.path().isEmpty() && !source.equals("synthetic")) {
+      // fashion-mnist and cifar10 keep both splits in one directory.
+      val = new Split(train.path(), val.perClass(), val.fraction(), val.sizeHint(), val.size());
+    }
     return new Data(source, classes, imageSize, channels, train, val);
   }
 
@@ -544,7 +558,8 @@ public final class ExperimentLoader {
           "concepts",
           "no concepts: define at least one, e.g. concepts.wavy { kind = classes, classes = [snake, worm] }");
     }
-    for (String name : all.keySet()) {
+    // Sorted by name: HOCON objects do not keep the order of the file.
+    for (String name : new TreeSet<>(all.keySet())) {
       if (!(all.get(name) instanceof ConfigObject)) {
         continue; // reported by the key check
       }
@@ -584,20 +599,19 @@ public final class ExperimentLoader {
   }
 
   private Concept concept(ConfigReader r, String name, String p, Data data) {
-    ConfigReader c = r;
-    ConceptKind kind = c.choice(p + ".kind", ConceptKind.class, ConceptKind.CLASSES);
+    ConceptKind kind = r.choice(p + ".kind", ConceptKind.class, ConceptKind.CLASSES);
     List<Integer> ids = new ArrayList<>();
     List<String> classNames = new ArrayList<>();
     Optional<ScriptBlock> classesScript = Optional.empty();
     Optional<ScriptBlock> script = Optional.empty();
-    Optional<Path> positives = c.optionalString(p + ".positives").map(Path::of);
-    Optional<Path> testPositives = c.optionalString(p + ".test-positives").map(Path::of);
+    Optional<Path> positives = r.optionalString(p + ".positives").map(Path::of);
+    Optional<Path> testPositives = r.optionalString(p + ".test-positives").map(Path::of);
     switch (kind) {
       case CLASSES -> {
-        ConfigReader.ListOrScript list = c.listOrScript(p + ".classes");
+        ConfigReader.ListOrScript list = r.listOrScript(p + ".classes");
         classesScript = list.script();
         List<Object> items = list.items();
-        SourcePosition at = c.position(p + ".classes");
+        SourcePosition at = r.position(p + ".classes");
         if (classesScript.isPresent()) {
           at = classesScript.get().position();
           items = evaluateList(r, classesScript.get()).orElse(List.of());
@@ -608,14 +622,16 @@ public final class ExperimentLoader {
               && (classesScript.isEmpty()
                   || r.problems().stream().noneMatch(x -> x.path().startsWith(p + ".classes")))) {
             r.problemAt(at, p + ".classes", "empty concept: list at least one class");
-          } else if (!ids.isEmpty() && new LinkedHashSet<>(ids).size() >= data.classes()) {
+          } else if (!ids.isEmpty()
+              && data.classes() >= 2
+              && new LinkedHashSet<>(ids).size() >= data.classes()) {
             r.problemAt(
                 at, p + ".classes", "the concept covers every class; no negatives are left");
           }
         }
       }
       case PREDICATE -> {
-        script = c.script(p + ".script");
+        script = r.script(p + ".script");
         if (script.isEmpty() || script.get().source().isBlank()) {
           r.problem(
               p + ".script",
@@ -645,14 +661,14 @@ public final class ExperimentLoader {
         List.copyOf(classNames),
         classesScript,
         script,
-        c.optionalNumber(p + ".threshold"),
+        r.optionalNumber(p + ".threshold"),
         positives,
         testPositives,
-        c.number(p + ".test-fraction", 0, true, 1, true, 0.2),
-        c.optionalString(p + ".a"),
-        c.optionalString(p + ".b"),
-        c.optionalInteger(p + ".max-positives", 1, Integer.MAX_VALUE),
-        c.optionalInteger(p + ".probe-epochs", 1, 100_000));
+        r.number(p + ".test-fraction", 0, true, 1, true, 0.2),
+        r.optionalString(p + ".a"),
+        r.optionalString(p + ".b"),
+        r.optionalInteger(p + ".max-positives", 1, Integer.MAX_VALUE),
+        r.optionalInteger(p + ".probe-epochs", 1, 100_000));
   }
 
   private static void checkImageFolder(ConfigReader r, String path, Path dir) {
@@ -686,7 +702,7 @@ public final class ExperimentLoader {
     for (Object item : items) {
       if (item instanceof Number n) {
         double d = n.doubleValue();
-        if (d != Math.rint(d) || d < 0 || d >= data.classes()) {
+        if (d != Math.rint(d) || d < 0 || (data.classes() >= 2 && d >= data.classes())) {
           r.problemAt(
               at,
               path,
@@ -702,7 +718,7 @@ public final class ExperimentLoader {
         ids.add(id);
         names.add(known.map(k -> k.get(id)).orElse(Integer.toString(id)));
       } else if (item instanceof String s) {
-        List<String> candidates = known.or(() -> Optional.empty()).orElse(List.of());
+        List<String> candidates = known.orElse(List.of());
         if (known.isPresent() && candidates.contains(s)) {
           ids.add(candidates.indexOf(s));
           names.add(s);
@@ -809,7 +825,9 @@ public final class ExperimentLoader {
     }
     Activations activations = r.choice("probes.activations", Activations.class, Activations.FLAT);
     List<Sparsity> sparsity = sparsities(r, sparsityAt, "probes.sparsity", sparsityItems);
-    if ((sparsityList.script().isEmpty() || scripts.isPresent()) && sparsityItems.isEmpty()) {
+    if ((sparsityList.script().isEmpty() || scripts.isPresent())
+        && sparsityItems.isEmpty()
+        && !r.hasProblem("probes.sparsity")) {
       r.problemAt(sparsityAt, "probes.sparsity", "empty: list dense and/or sparsities k");
     }
     if (spec.isPresent()) {
@@ -992,15 +1010,14 @@ public final class ExperimentLoader {
             Stream.of(Arm.values()).filter(x -> ConfigReader.word(x).equals(a)).findFirst();
         if (arm.isEmpty()) {
           r.problemAt(
-              ConfigReader.position(v.origin()),
+              ConfigReader.position(v),
               "prune.arms",
               "unknown arm '"
                   + a
                   + "'; arms are top, random, bottom"
                   + ConfigReader.suggest(a, List.of("top", "random", "bottom")));
         } else if (arms.contains(arm.get())) {
-          r.problemAt(
-              ConfigReader.position(v.origin()), "prune.arms", "arm " + a + " is listed twice");
+          r.problemAt(ConfigReader.position(v), "prune.arms", "arm " + a + " is listed twice");
         } else {
           arms.add(arm.get());
         }
@@ -1125,10 +1142,5 @@ public final class ExperimentLoader {
       r.problems().addAll(e.problems());
     }
     return Optional.empty();
-  }
-
-  /** The message shown for a list that --no-scripts left unevaluated. */
-  public static String unevaluated() {
-    return UNEVALUATED;
   }
 }

@@ -119,7 +119,7 @@ public final class MatrixExpander {
             }
             if (bases.stream().anyMatch(Optional::isEmpty)
                 || probes.stream().anyMatch(Optional::isEmpty)) {
-              skipped(Stages.ATTRIBUTE); // TRAK needs every ensemble member
+              excluded++; // TRAK needs every ensemble member: no attribution without all probes
               continue;
             }
             List<String> inputs = new ArrayList<>();
@@ -183,10 +183,6 @@ public final class MatrixExpander {
       }
       List<String> inputs = reportInputs.stream().map(Cell::id).toList();
       add(Stages.REPORT, new LinkedHashMap<>(), new TreeMap<>(), inputs);
-    }
-
-    private void skipped(String stage) {
-      excluded++;
     }
 
     private static String key(Concept c, String layer, Sparsity s) {

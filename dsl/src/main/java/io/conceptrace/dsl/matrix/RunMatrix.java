@@ -11,8 +11,6 @@ import java.util.Optional;
 /**
  * The cells of one experiment, in topological order (every cell after its inputs), made by {@link
  * MatrixExpander}. Immutable.
- *
- * @param notes what the matrix could not show, e.g. values left unevaluated by {@code --no-scripts}
  */
 public final class RunMatrix {
   private final String experiment;

@@ -60,6 +60,9 @@ public final class KotlinScriptHost {
   /** Environment variable naming the on-disk cache directory. */
   public static final String CACHE_ENV = "CTRACE_SCRIPT_CACHE";
 
+  /** System property naming the on-disk cache directory (wins over the environment variable). */
+  public static final String CACHE_PROPERTY = "ctrace.script.cache";
+
   private final Optional<Path> cacheDirectory;
   private final Map<String, Object> values = new ConcurrentHashMap<>();
   private final BasicJvmScriptingHost host = new BasicJvmScriptingHost();
@@ -91,11 +94,11 @@ public final class KotlinScriptHost {
   }
 
   /**
-   * A host with the default on-disk cache: {@code $CTRACE_SCRIPT_CACHE}, else {@code
-   * ~/.cache/ctrace/kotlin-scripts}.
+   * A host with the default on-disk cache: {@code -Dctrace.script.cache}, else {@code
+   * $CTRACE_SCRIPT_CACHE}, else {@code ~/.cache/ctrace/kotlin-scripts}.
    */
   public static KotlinScriptHost withDefaultCache() {
-    String env = System.getenv(CACHE_ENV);
+    String env = System.getProperty(CACHE_PROPERTY, System.getenv(CACHE_ENV));
     Path dir =
         env != null && !env.isBlank()
             ? Path.of(env)
@@ -180,7 +183,8 @@ public final class KotlinScriptHost {
     }
   }
 
-  static String describe(Object r) {
+  /** A short description of a block's result for messages. */
+  public static String describe(Object r) {
     return r == null ? "null" : r.getClass().getSimpleName() + " " + r;
   }
 

@@ -33,11 +33,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "diff",
-    description = {
-      "Compare the run matrices of two versions of an experiment: cells added, removed and",
-      "invalidated (with the setting that caused it). Either two files, or one file and",
-      "--against a git revision (the file's directory, with its includes, is taken from it)."
-    })
+    mixinStandardHelpOptions = true,
+    description =
+        "Compare the run matrices of two versions of an experiment: cells added, removed and"
+            + " invalidated, with the setting that caused it. Give OLD NEW, or one FILE and --against"
+            + " a git revision (the file's directory, with its includes, is taken from that revision).")
 public final class DiffCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

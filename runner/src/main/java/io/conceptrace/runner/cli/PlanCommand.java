@@ -15,10 +15,10 @@ import picocli.CommandLine.Spec;
 /** {@code ctrace plan FILE}: the run matrix, with what the run store already holds. */
 @Command(
     name = "plan",
-    description = {
-      "Show the run matrix of an experiment: cells per stage, each cell's coordinates, and which",
-      "are already complete in the run store (cached) and which would run. Needs no data."
-    })
+    mixinStandardHelpOptions = true,
+    description =
+        "Show the run matrix of an experiment: cells per stage, each cell's coordinates, and which"
+            + " are already complete in the run store (cached) and which would run. Needs no data.")
 public final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

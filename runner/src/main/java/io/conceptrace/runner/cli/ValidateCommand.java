@@ -18,10 +18,10 @@ import picocli.CommandLine.Spec;
 /** {@code ctrace validate FILE...}: every problem of every file, or one OK line per file. */
 @Command(
     name = "validate",
-    description = {
-      "Check experiment files: every problem is printed as FILE:LINE: key: message (exit code 2);",
-      "a valid file prints one line with the size of its run matrix."
-    })
+    mixinStandardHelpOptions = true,
+    description =
+        "Check experiment files. Every problem is printed as FILE:LINE: key: message (exit code 2);"
+            + " a valid file prints one line with the size of its run matrix.")
 public final class ValidateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

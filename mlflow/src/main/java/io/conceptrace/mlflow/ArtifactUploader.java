@@ -79,7 +79,10 @@ final class ArtifactUploader {
     String scheme = location.getScheme();
     if ("mlflow-artifacts".equals(scheme)) {
       put(location.getPath(), relativePath, file);
-    } else if ("file".equals(scheme) || scheme == null) {
+    } else if (("file".equals(scheme) || scheme == null)
+        && location.getPath() != null
+        && Path.of(location.getPath()).isAbsolute()) {
+      // A relative location is relative to the server's directory, not ours: not writable here.
       copy(Path.of(location.getPath()), relativePath, file);
     } else {
       throw new UnsupportedArtifactStoreException(artifactUri);

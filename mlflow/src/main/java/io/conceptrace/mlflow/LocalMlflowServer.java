@@ -100,11 +100,14 @@ public final class LocalMlflowServer implements AutoCloseable {
     Process process;
     try {
       Files.createDirectories(dir);
-      process =
+      ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      // MLflow 3 otherwise starts seven background job consumers (GenAI evaluation, trace
+      // rollups) that ctrace never uses: they slow the start and outlive a stopped server.
+      builder.environment().putIfAbsent("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
+      process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + mlflow, e);
     }

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.mlflow.tracking.MlflowClientException;
 
 /**
  * Uploads the run store to a tracking server, idempotently (the offline-first workflow: compute
@@ -65,7 +66,8 @@ public final class StoreSync {
    * empty.
    *
    * @throws IllegalArgumentException if a named experiment is not in the store
-   * @throws org.mlflow.tracking.MlflowClientException if the server fails (sync again to resume)
+   * @throws TrackingServerException if the server fails (sync again to resume); the message is one
+   *     line naming the server and the cause
    */
   public Summary sync(List<String> experiments) {
     List<String> known = store.experiments();
@@ -81,6 +83,12 @@ public final class StoreSync {
       for (String experiment : chosen) {
         new ExperimentSync(api, experiment, counts).run();
       }
+    } catch (MlflowClientException
+        | UncheckedIOException
+        | IllegalStateException
+        | ArtifactUploader.UnsupportedArtifactStoreException e) {
+      throw new TrackingServerException(
+          "sync to " + connection + " failed: " + rootMessage(e) + " (run it again to resume)", e);
     }
     return new Summary(
         chosen.size(),
@@ -286,6 +294,15 @@ public final class StoreSync {
       }
       // Otherwise it is still running somewhere: its own process will end it.
     }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null || t.getMessage().isBlank() ? e.getMessage() : t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
   }
 
   private static MlflowApi.RemoteRun preferComplete(MlflowApi.RemoteRun a, MlflowApi.RemoteRun b) {

@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
       ValidateCommand.class,
       PlanCommand.class,
       DiffCommand.class,
-      RunCommand.class
+      RunCommand.class,
+      MlflowCommand.class,
+      UiCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

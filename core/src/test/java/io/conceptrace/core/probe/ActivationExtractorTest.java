@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.BadInputException;
+import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.data.ImageTensor;
+import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.DeviceSpec;
 import io.conceptrace.core.engine.EngineOptions;
@@ -18,7 +20,6 @@ import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -171,22 +172,13 @@ class ActivationExtractorTest {
   @Test
   void onTheFlySourceRecomputesThroughTheNetworkWithTheEncodersAugmentation() {
     RandomImages data = new RandomImages(6);
-    // An augmenting encoder: each image is flipped horizontally with probability 1/2.
-    Random coin = new Random(1);
-    BatchEncoder flipping =
-        (examples, m) -> {
-          NDArray x = BatchEncoder.pixels().encode(examples, m);
-          List<NDArray> out = new ArrayList<>();
-          for (int i = 0; i < examples.size(); i++) {
-            NDArray one = x.get(i).expandDims(0);
-            out.add(coin.nextBoolean() ? one.flip(3) : one);
-          }
-          return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(out));
-        };
+    Normalization norm =
+        new Normalization(new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
+    BatchEncoder augmenting = BatchEncoder.augmenting(norm, new Augmentation(2, true), 1);
     ActivationExtractor plain =
-        new ActivationExtractor(network, "layer1", Pooling.FLAT, BatchEncoder.pixels(), 4);
+        new ActivationExtractor(network, "layer1", Pooling.FLAT, BatchEncoder.evaluation(norm), 4);
     ActivationExtractor augmented =
-        new ActivationExtractor(network, "layer1", Pooling.FLAT, flipping, 4);
+        new ActivationExtractor(network, "layer1", Pooling.FLAT, augmenting, 4);
     ActivationSource same = plain.source(data);
     ActivationSource aug = augmented.source(data);
     int[] rows = {0, 1, 2, 3, 4, 5};

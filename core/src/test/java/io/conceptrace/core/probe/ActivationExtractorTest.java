@@ -195,6 +195,34 @@ class ActivationExtractorTest {
   }
 
   @Test
+  void probeLogitsOnAnEngineBatchEqualTheJavaOnes() {
+    CachedActivations acts =
+        new ActivationExtractor(network, "avgpool", Pooling.FLAT, BatchEncoder.pixels(), 4)
+            .extract(new RandomImages(5));
+    float[] w = new float[acts.features()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (i % 3 - 1) * 0.5f;
+    }
+    LinearProbe probe = new LinearProbe(w, -0.25f);
+    try (NDManager tmp = manager.newSubManager()) {
+      float[][] rows = acts.rows(new int[] {0, 1, 2, 3, 4});
+      float[] flat = new float[5 * w.length];
+      for (int i = 0; i < 5; i++) {
+        System.arraycopy(rows[i], 0, flat, i * w.length, w.length);
+      }
+      float[] engine =
+          probe
+              .logits(tmp.create(flat, new ai.djl.ndarray.types.Shape(5, w.length)))
+              .toFloatArray();
+      float[] java = probe.logits(acts, 2);
+      for (int i = 0; i < 5; i++) {
+        assertThat(engine[i]).isCloseTo(java[i], within(1e-5f));
+        assertThat(java[i]).isEqualTo(probe.logit(rows[i]));
+      }
+    }
+  }
+
+  @Test
   void unknownLayerIsAUserErrorListingTheKnownOnes() {
     assertThatThrownBy(
             () ->

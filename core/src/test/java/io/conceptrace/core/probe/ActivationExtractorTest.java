@@ -223,6 +223,61 @@ class ActivationExtractorTest {
   }
 
   @Test
+  void probeTrainsOnFreshlyAugmentedActivationsEveryBatch() {
+    RandomImages data = new RandomImages(12);
+    Normalization norm = new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {1, 1, 1});
+    ActivationExtractor augmented =
+        new ActivationExtractor(
+            network,
+            "layer2",
+            Pooling.AVG,
+            BatchEncoder.augmenting(norm, new Augmentation(2, true), 7),
+            4);
+    ActivationSource onTheFly = augmented.source(data);
+    AtomicInteger requests = new AtomicInteger();
+    ActivationSource counting =
+        new ActivationSource() {
+          @Override
+          public int size() {
+            return onTheFly.size();
+          }
+
+          @Override
+          public int features() {
+            return onTheFly.features();
+          }
+
+          @Override
+          public float[][] rows(int[] rows) {
+            requests.incrementAndGet();
+            return onTheFly.rows(rows);
+          }
+        };
+    CachedActivations test =
+        new ActivationExtractor(network, "layer2", Pooling.AVG, BatchEncoder.evaluation(norm), 4)
+            .extract(data);
+    float[] y = new float[12];
+    for (int i = 0; i < 12; i += 2) {
+      y[i] = 1;
+    }
+    TrainedProbe p =
+        new ProbeTrainer()
+            .train(
+                ProbeSpec.defaults().withEpochs(3).withBatchSize(5),
+                "layer2",
+                counting,
+                y,
+                test,
+                y,
+                ProbeListener.NONE);
+    // 3 epochs × 3 batches of training, then one pass (one block of <= 256 rows) for the final
+    // training accuracy.
+    assertThat(requests.get()).isEqualTo(3 * 3 + 1);
+    assertThat(p.probe().features()).isEqualTo(16);
+    assertThat(p.history()).hasSize(3);
+  }
+
+  @Test
   void unknownLayerIsAUserErrorListingTheKnownOnes() {
     assertThatThrownBy(
             () ->

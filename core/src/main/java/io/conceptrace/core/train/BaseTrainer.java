@@ -7,8 +7,6 @@ import io.conceptrace.core.data.HostBatch;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.nn.ArchitectureSpec;
-import io.conceptrace.core.nn.Autograd;
-import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,8 +63,8 @@ public final class BaseTrainer {
             2 * spec.loaderWorkers(),
             spec.seed());
     try (BatchLoader loader = new BatchLoader(train, loaderOptions);
-        Optimizer optimizer = new Optimizer(spec.optimizer(), network.parameters(), manager)) {
-      network.parameters().values().forEach(p -> p.setRequiresGradient(true));
+        TrainingStep trainingStep =
+            new TrainingStep(network, spec.optimizer(), spec.labelSmoothing(), manager)) {
       int steps = loader.batchesPerEpoch();
       for (int epoch = 0; epoch < spec.epochs(); epoch++) {
         long start = System.nanoTime();
@@ -81,20 +79,12 @@ public final class BaseTrainer {
               spec.optimizer().learningRate()
                   * spec.schedule().factor(epoch + (double) s / steps, spec.epochs());
           try (NDManager step = manager.newSubManager()) {
-            NDArray x = batch.images(step);
-            NDArray logits;
-            NDArray loss;
-            try (Autograd.Scope tape = Autograd.record()) {
-              logits = network.forward(x, Mode.TRAIN);
-              loss = smoothedCrossEntropy(logits, batch.labels(step), spec.labelSmoothing());
-              tape.backward(loss);
-            }
-            optimizer.step(lr, step);
-            float batchLoss = loss.getFloat();
-            lossSum += batchLoss * batch.size();
-            correct += countCorrect(logits, batch.labels());
+            TrainingStep.Result r =
+                trainingStep.run(batch.images(step), batch.labels(step), lr, step);
+            lossSum += r.loss() * batch.size();
+            correct += r.correct();
             seen += batch.size();
-            listener.onStep(epoch + 1, s + 1, steps, batchLoss);
+            listener.onStep(epoch + 1, s + 1, steps, r.loss());
           }
         }
         double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -124,7 +114,6 @@ public final class BaseTrainer {
         history.add(m);
         listener.onEpoch(m);
       }
-      network.parameters().values().forEach(p -> p.setRequiresGradient(false));
       return new TrainedModel(network, normalization, List.copyOf(history), spec);
     } catch (RuntimeException e) {
       network.close();
@@ -142,22 +131,6 @@ public final class BaseTrainer {
     NDArray target =
         labels.oneHot(classes).mul((float) (1 - epsilon)).add((float) (epsilon / classes));
     return logp.mul(target).sum(new int[] {1}).neg().mean();
-  }
-
-  private static long countCorrect(NDArray logits, int[] labels) {
-    float[] z = logits.toFloatArray();
-    int classes = (int) logits.getShape().get(1);
-    long correct = 0;
-    for (int i = 0; i < labels.length; i++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (z[i * classes + c] > z[i * classes + best]) {
-          best = c;
-        }
-      }
-      correct += best == labels[i] ? 1 : 0;
-    }
-    return correct;
   }
 
   private static void checkCompatible(ArchitectureSpec arch, ImageDataset data) {

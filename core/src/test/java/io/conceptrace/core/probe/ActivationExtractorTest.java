@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.BadInputException;
+import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.data.ImageTensor;
+import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.DeviceSpec;
 import io.conceptrace.core.engine.EngineOptions;
@@ -18,7 +20,6 @@ import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -171,22 +172,13 @@ class ActivationExtractorTest {
   @Test
   void onTheFlySourceRecomputesThroughTheNetworkWithTheEncodersAugmentation() {
     RandomImages data = new RandomImages(6);
-    // An augmenting encoder: each image is flipped horizontally with probability 1/2.
-    Random coin = new Random(1);
-    BatchEncoder flipping =
-        (examples, m) -> {
-          NDArray x = BatchEncoder.pixels().encode(examples, m);
-          List<NDArray> out = new ArrayList<>();
-          for (int i = 0; i < examples.size(); i++) {
-            NDArray one = x.get(i).expandDims(0);
-            out.add(coin.nextBoolean() ? one.flip(3) : one);
-          }
-          return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(out));
-        };
+    Normalization norm =
+        new Normalization(new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
+    BatchEncoder augmenting = BatchEncoder.augmenting(norm, new Augmentation(2, true), 1);
     ActivationExtractor plain =
-        new ActivationExtractor(network, "layer1", Pooling.FLAT, BatchEncoder.pixels(), 4);
+        new ActivationExtractor(network, "layer1", Pooling.FLAT, BatchEncoder.evaluation(norm), 4);
     ActivationExtractor augmented =
-        new ActivationExtractor(network, "layer1", Pooling.FLAT, flipping, 4);
+        new ActivationExtractor(network, "layer1", Pooling.FLAT, augmenting, 4);
     ActivationSource same = plain.source(data);
     ActivationSource aug = augmented.source(data);
     int[] rows = {0, 1, 2, 3, 4, 5};
@@ -200,6 +192,89 @@ class ActivationExtractorTest {
     assertThat(a).hasNumberOfRows(6);
     assertThat(a[0]).hasSize(plain.features());
     assertThat(Arrays.deepEquals(a, b)).as("each request is a new augmented view").isFalse();
+  }
+
+  @Test
+  void probeLogitsOnAnEngineBatchEqualTheJavaOnes() {
+    CachedActivations acts =
+        new ActivationExtractor(network, "avgpool", Pooling.FLAT, BatchEncoder.pixels(), 4)
+            .extract(new RandomImages(5));
+    float[] w = new float[acts.features()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (i % 3 - 1) * 0.5f;
+    }
+    LinearProbe probe = new LinearProbe(w, -0.25f);
+    try (NDManager tmp = manager.newSubManager()) {
+      float[][] rows = acts.rows(new int[] {0, 1, 2, 3, 4});
+      float[] flat = new float[5 * w.length];
+      for (int i = 0; i < 5; i++) {
+        System.arraycopy(rows[i], 0, flat, i * w.length, w.length);
+      }
+      float[] engine =
+          probe
+              .logits(tmp.create(flat, new ai.djl.ndarray.types.Shape(5, w.length)))
+              .toFloatArray();
+      float[] java = probe.logits(acts, 2);
+      for (int i = 0; i < 5; i++) {
+        assertThat(engine[i]).isCloseTo(java[i], within(1e-5f));
+        assertThat(java[i]).isEqualTo(probe.logit(rows[i]));
+      }
+    }
+  }
+
+  @Test
+  void probeTrainsOnFreshlyAugmentedActivationsEveryBatch() {
+    RandomImages data = new RandomImages(12);
+    Normalization norm = new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {1, 1, 1});
+    ActivationExtractor augmented =
+        new ActivationExtractor(
+            network,
+            "layer2",
+            Pooling.AVG,
+            BatchEncoder.augmenting(norm, new Augmentation(2, true), 7),
+            4);
+    ActivationSource onTheFly = augmented.source(data);
+    AtomicInteger requests = new AtomicInteger();
+    ActivationSource counting =
+        new ActivationSource() {
+          @Override
+          public int size() {
+            return onTheFly.size();
+          }
+
+          @Override
+          public int features() {
+            return onTheFly.features();
+          }
+
+          @Override
+          public float[][] rows(int[] rows) {
+            requests.incrementAndGet();
+            return onTheFly.rows(rows);
+          }
+        };
+    CachedActivations test =
+        new ActivationExtractor(network, "layer2", Pooling.AVG, BatchEncoder.evaluation(norm), 4)
+            .extract(data);
+    float[] y = new float[12];
+    for (int i = 0; i < 12; i += 2) {
+      y[i] = 1;
+    }
+    TrainedProbe p =
+        new ProbeTrainer()
+            .train(
+                ProbeSpec.defaults().withEpochs(3).withBatchSize(5),
+                "layer2",
+                counting,
+                y,
+                test,
+                y,
+                ProbeListener.NONE);
+    // 3 epochs × 3 batches of training, then one pass (one block of <= 256 rows) for the final
+    // training accuracy.
+    assertThat(requests.get()).isEqualTo(3 * 3 + 1);
+    assertThat(p.probe().features()).isEqualTo(16);
+    assertThat(p.history()).hasSize(3);
   }
 
   @Test

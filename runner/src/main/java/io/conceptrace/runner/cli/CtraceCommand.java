@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
       DiffCommand.class,
       RunCommand.class,
       MlflowCommand.class,
-      UiCommand.class
+      UiCommand.class,
+      BenchCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

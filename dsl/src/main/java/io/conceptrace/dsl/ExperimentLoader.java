@@ -635,7 +635,7 @@ public final class ExperimentLoader {
         if (script.isEmpty() || script.get().source().isBlank()) {
           r.problem(
               p + ".script",
-              "empty concept: a predicate needs a Kotlin block over image, e.g. highLowContrast(8) > 3.0");
+              "empty concept: a predicate needs a Kotlin block over image, e.g. highLowContrast(8) > 0.5");
           script = Optional.empty();
         } else {
           compile(r, script.get(), ScriptKind.PREDICATE);

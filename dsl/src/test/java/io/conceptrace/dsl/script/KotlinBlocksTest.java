@@ -72,7 +72,7 @@ class KotlinBlocksTest {
     Experiment e =
         load(
             write(
-                "concepts.hl { kind = predicate, script = \"\"\"highLowContrast(8) > 3.0\"\"\" }\n"
+                "concepts.hl { kind = predicate, script = \"\"\"highLowContrast(8) > 0.5\"\"\" }\n"
                     + "probes.layers = [layer1]\n"),
             true);
     ScriptBlock block = e.concepts().get("hl").script().orElseThrow();

@@ -22,6 +22,19 @@ public interface ImageDataset {
 
   List<String> classNames();
 
+  /**
+   * The i-th example's label; sources override this to avoid decoding the image (subsets and class
+   * balancing read every label).
+   */
+  default int label(int index) {
+    return get(index).label();
+  }
+
+  /** The i-th example's stable id, by default without decoding where the source can. */
+  default String id(int index) {
+    return get(index).id();
+  }
+
   int channels();
 
   int imageSize();

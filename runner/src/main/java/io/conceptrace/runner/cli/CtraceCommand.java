@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "ConceptTrace: which training examples made a network learn a concept?",
-    subcommands = {InfoCommand.class},
+    subcommands = {InfoCommand.class, BenchCommand.class},
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)
 public final class CtraceCommand implements Runnable {

@@ -1,0 +1,80 @@
+package io.conceptrace.core.train;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conceptrace.core.BadInputException;
+import io.conceptrace.core.data.Normalization;
+import io.conceptrace.core.nn.Network;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A trained base model: the network (use {@link io.conceptrace.core.nn.Mode#EVAL} from here on),
+ * the input normalisation every later stage must apply, and the per-epoch history. Owns the
+ * network: closing this closes it.
+ *
+ * <p>{@link #save} writes a checkpoint directory: {@value #WEIGHTS} (+ {@code .json} sidecar, see
+ * {@link Network#save}) and {@value #METADATA} (normalisation and history).
+ */
+public record TrainedModel(
+    Network network, Normalization normalization, List<EpochMetrics> history, TrainSpec spec)
+    implements AutoCloseable {
+  public static final String WEIGHTS = "model.npz";
+  public static final String METADATA = "training.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The metadata file's content. */
+  record Metadata(Normalization normalization, List<EpochMetrics> history) {}
+
+  /** The last epoch's metrics. */
+  public EpochMetrics last() {
+    return history.get(history.size() - 1);
+  }
+
+  /** Writes the checkpoint into {@code dir} (created if needed). */
+  public void save(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      network.save(dir.resolve(WEIGHTS));
+      JSON.writerWithDefaultPrettyPrinter()
+          .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
+    }
+  }
+
+  /** A checkpoint read back: network, normalisation and history. */
+  public record Checkpoint(Network network, Normalization normalization, List<EpochMetrics> history)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      network.close();
+    }
+  }
+
+  /**
+   * Reads a checkpoint directory written by {@link #save}.
+   *
+   * @throws BadInputException if a file is missing or malformed
+   */
+  public static Checkpoint load(Path dir, NDManager manager) {
+    Path meta = dir.resolve(METADATA);
+    Metadata m;
+    try {
+      m = JSON.readValue(meta.toFile(), Metadata.class);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new BadInputException(
+          "cannot read checkpoint metadata " + meta + ": " + e.getMessage(), e);
+    }
+    return new Checkpoint(
+        Network.load(dir.resolve(WEIGHTS), manager), m.normalization(), m.history());
+  }
+
+  @Override
+  public void close() {
+    network.close();
+  }
+}

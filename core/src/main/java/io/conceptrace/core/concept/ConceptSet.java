@@ -338,39 +338,34 @@ public final class ConceptSet {
   }
 
   /**
-   * Remembers the id and label of each example of a base source once read, so that a source is read
-   * once for ids and labels (images are not kept: a base set may not fit in memory).
+   * Ids and labels of a base source, read once through {@link ImageDataset#id} and {@link
+   * ImageDataset#label} (which sources answer without decoding the image), and the full example
+   * only for predicates.
    */
   private static final class Scan {
     final ImageDataset source;
     private final String[] ids;
-    private final int[] labels;
 
     Scan(ImageDataset source) {
       this.source = source;
       this.ids = new String[source.size()];
-      this.labels = new int[source.size()];
     }
 
     Example example(int i) {
       Example e = source.get(i);
       ids[i] = e.id();
-      labels[i] = e.label();
       return e;
     }
 
     String id(int i) {
       if (ids[i] == null) {
-        example(i);
+        ids[i] = source.id(i);
       }
       return ids[i];
     }
 
     int label(int i) {
-      if (ids[i] == null) {
-        example(i);
-      }
-      return labels[i];
+      return source.label(i);
     }
   }
 

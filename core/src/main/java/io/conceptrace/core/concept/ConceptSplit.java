@@ -41,6 +41,18 @@ public final class ConceptSplit implements ImageDataset {
     return m.source().get(m.index());
   }
 
+  /** The original class label ({@code -1} for folder images), without decoding where possible. */
+  @Override
+  public int label(int index) {
+    Member m = members.get(index);
+    return m.source().label(m.index());
+  }
+
+  @Override
+  public String id(int index) {
+    return members.get(index).id();
+  }
+
   /** Whether the i-th example is a positive of the concept. */
   public boolean isPositive(int index) {
     return members.get(index).positive();

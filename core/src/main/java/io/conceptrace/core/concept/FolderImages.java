@@ -3,9 +3,8 @@ package io.conceptrace.core.concept;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
+import io.conceptrace.core.data.ImageOps;
 import io.conceptrace.core.data.ImageTensor;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,13 +17,13 @@ import javax.imageio.ImageIO;
 
 /**
  * The image files of one folder (not recursive) as a data set of the base data's shape: each file
- * is decoded with {@code javax.imageio}, its shorter side scaled to the base image size, centre
- * cropped to a square and converted to the base channel count. Files are decoded lazily, in name
- * order; ids are {@code <folder name>/<file name>}; labels are {@code -1} (no class).
+ * is decoded with {@code javax.imageio}, its shorter side resized to the base image size and centre
+ * cropped with the same {@link ImageOps} the base image folders use, and converted to the base
+ * channel count. Files are decoded lazily, in name order; ids are {@code <folder name>/<file
+ * name>}; labels are {@code -1} (no class).
  *
- * <p>A small loader of its own because user concept folders hold arbitrary image files and the
- * base-data loaders were not available when concept sets were written; it can be replaced by the
- * shared image-folder decoder without changing {@link ConceptSet}.
+ * <p>A loader of its own because a concept folder is flat (no class sub-folders), unlike {@link
+ * io.conceptrace.core.data.ImageFolderDataset}.
  */
 final class FolderImages implements ImageDataset {
   private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
@@ -71,8 +70,14 @@ final class FolderImages implements ImageDataset {
     return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
   }
 
-  String id(int index) {
+  @Override
+  public String id(int index) {
     return dir.getFileName() + "/" + files.get(index).getFileName();
+  }
+
+  @Override
+  public int label(int index) {
+    return -1;
   }
 
   @Override
@@ -115,39 +120,28 @@ final class FolderImages implements ImageDataset {
     if (img == null) {
       throw new BadInputException(file + ": not a readable image");
     }
-    BufferedImage square = scaleAndCrop(img, size);
-    float[] data = new float[channels * size * size];
-    for (int y = 0; y < size; y++) {
-      for (int x = 0; x < size; x++) {
-        int rgb = square.getRGB(x, y);
-        float r = ((rgb >> 16) & 0xFF) / 255f;
-        float g = ((rgb >> 8) & 0xFF) / 255f;
-        float b = (rgb & 0xFF) / 255f;
-        if (channels == 1) {
-          data[y * size + x] = 0.299f * r + 0.587f * g + 0.114f * b;
-        } else {
-          data[y * size + x] = r;
-          data[(size + y) * size + x] = g;
-          data[(2 * size + y) * size + x] = b;
-        }
-      }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+    int plane = w * h;
+    float[] rgb = new float[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      rgb[i] = ((argb[i] >> 16) & 0xFF) / 255f;
+      rgb[plane + i] = ((argb[i] >> 8) & 0xFF) / 255f;
+      rgb[2 * plane + i] = (argb[i] & 0xFF) / 255f;
     }
-    return new ImageTensor(channels, size, size, data);
-  }
-
-  private static BufferedImage scaleAndCrop(BufferedImage img, int size) {
-    double scale = (double) size / Math.min(img.getWidth(), img.getHeight());
-    int w = Math.max(size, (int) Math.round(img.getWidth() * scale));
-    int h = Math.max(size, (int) Math.round(img.getHeight() * scale));
-    BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(img, -(w - size) / 2, -(h - size) / 2, w, h, null);
-    } finally {
-      g.dispose();
+    ImageTensor image = new ImageTensor(3, h, w, rgb);
+    image = ImageOps.centerCrop(ImageOps.resizeShorterSide(image, size), size);
+    if (channels == 3) {
+      return image;
     }
-    return out;
+    // Grey base data: ITU-R 601 luma, as PIL's convert("L").
+    int sq = size * size;
+    float[] px = image.toArray();
+    float[] grey = new float[sq];
+    for (int i = 0; i < sq; i++) {
+      grey[i] = 0.299f * px[i] + 0.587f * px[sq + i] + 0.114f * px[2 * sq + i];
+    }
+    return new ImageTensor(1, size, size, grey);
   }
 }

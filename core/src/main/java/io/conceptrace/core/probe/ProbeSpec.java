@@ -1,0 +1,103 @@
+package io.conceptrace.core.probe;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * How to train one linear concept probe. The optimiser is Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8,
+ * like {@code torch.optim.Adam}); weight decay is the coupled L2 term that {@code torch.optim.Adam}
+ * adds to the gradient, applied to the weights and not to the bias.
+ *
+ * @param epochs passes over the concept training split (the paper: 20 for snakes, 50 for high-low)
+ * @param learningRate Adam's step size
+ * @param batchSize examples per step; the last batch of an epoch may be smaller
+ * @param weightDecay L2 coefficient on the weights, {@code >= 0}
+ * @param sparsity empty for a dense probe; {@code k} for a probe with at most k non-zero weights,
+ *     trained by iterative hard thresholding (paper §4.2)
+ * @param seed seeds the initial weights and the batch order
+ * @param pooling how layer outputs become features (recorded here so that a probe says what it was
+ *     trained on; the activation source applies it)
+ */
+public record ProbeSpec(
+    int epochs,
+    double learningRate,
+    int batchSize,
+    double weightDecay,
+    OptionalInt sparsity,
+    long seed,
+    Pooling pooling) {
+
+  public ProbeSpec {
+    Objects.requireNonNull(sparsity, "sparsity");
+    Objects.requireNonNull(pooling, "pooling");
+    if (epochs < 1) {
+      throw new IllegalArgumentException("probe epochs must be >= 1, got " + epochs);
+    }
+    if (!(learningRate > 0)) {
+      throw new IllegalArgumentException("probe learning rate must be > 0, got " + learningRate);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("probe batch size must be >= 1, got " + batchSize);
+    }
+    if (!(weightDecay >= 0)) {
+      throw new IllegalArgumentException("probe weight decay must be >= 0, got " + weightDecay);
+    }
+    if (sparsity.isPresent() && sparsity.getAsInt() < 1) {
+      throw new IllegalArgumentException(
+          "probe sparsity k must be >= 1, got " + sparsity.getAsInt());
+    }
+    if (sparsity.isPresent() && epochs < 2) {
+      throw new IllegalArgumentException(
+          "a sparse probe needs >= 2 epochs (half dense, half sparse), got " + epochs);
+    }
+  }
+
+  /** A dense probe: 20 epochs, learning rate 1e-3, batch 64, no weight decay, flat features. */
+  public static ProbeSpec defaults() {
+    return new ProbeSpec(20, 1e-3, 64, 0, OptionalInt.empty(), 0, Pooling.FLAT);
+  }
+
+  public boolean isSparse() {
+    return sparsity.isPresent();
+  }
+
+  /** The epochs trained densely before thresholding: the first half (all of them if dense). */
+  public int denseEpochs() {
+    return isSparse() ? epochs / 2 : epochs;
+  }
+
+  public ProbeSpec withEpochs(int epochs) {
+    return new ProbeSpec(epochs, learningRate, batchSize, weightDecay, sparsity, seed, pooling);
+  }
+
+  public ProbeSpec withLearningRate(double lr) {
+    return new ProbeSpec(epochs, lr, batchSize, weightDecay, sparsity, seed, pooling);
+  }
+
+  public ProbeSpec withBatchSize(int batchSize) {
+    return new ProbeSpec(epochs, learningRate, batchSize, weightDecay, sparsity, seed, pooling);
+  }
+
+  public ProbeSpec withWeightDecay(double wd) {
+    return new ProbeSpec(epochs, learningRate, batchSize, wd, sparsity, seed, pooling);
+  }
+
+  /** The same spec with at most {@code k} non-zero weights. */
+  public ProbeSpec withSparsity(int k) {
+    return new ProbeSpec(
+        epochs, learningRate, batchSize, weightDecay, OptionalInt.of(k), seed, pooling);
+  }
+
+  public ProbeSpec dense() {
+    return new ProbeSpec(
+        epochs, learningRate, batchSize, weightDecay, OptionalInt.empty(), seed, pooling);
+  }
+
+  public ProbeSpec withSeed(long seed) {
+    return new ProbeSpec(epochs, learningRate, batchSize, weightDecay, sparsity, seed, pooling);
+  }
+
+  public ProbeSpec withPooling(Pooling pooling) {
+    return new ProbeSpec(epochs, learningRate, batchSize, weightDecay, sparsity, seed, pooling);
+  }
+}

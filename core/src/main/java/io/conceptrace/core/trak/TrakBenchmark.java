@@ -33,9 +33,17 @@ public final class TrakBenchmark {
    * @param projectionDim k
    * @param batchSize gradient batch
    * @param cases the networks
+   * @param matmulSize n of the n³ dense matmul yardstick (2048)
+   * @param projectionParams P of the stand-alone projection measurement (131072)
    */
   public record Options(
-      int images, int loopImages, int projectionDim, int batchSize, List<Case> cases) {}
+      int images,
+      int loopImages,
+      int projectionDim,
+      int batchSize,
+      List<Case> cases,
+      int matmulSize,
+      long projectionParams) {}
 
   public record Featurization(
       String label,
@@ -52,6 +60,7 @@ public final class TrakBenchmark {
 
   public record Report(
       double matmulGflops,
+      int matmulSize,
       long projectionP,
       int projectionK,
       int projectionRows,
@@ -74,11 +83,12 @@ public final class TrakBenchmark {
   }
 
   public static Report run(Options options, NDManager manager, Consumer<String> progress) {
-    progress.accept("dense matmul 2048^3 fp32 ...");
-    double matmul = matmulGflops(manager, 2048);
+    int n = options.matmulSize();
+    progress.accept("dense matmul " + n + "^3 fp32 ...");
+    double matmul = matmulGflops(manager, n);
     progress.accept(String.format("  %.1f GFLOP/s", matmul));
 
-    long p = 1L << 17;
+    long p = options.projectionParams();
     int rows = 256;
     int k = options.projectionDim();
     progress.accept(String.format("projection P=%d -> k=%d, %d rows ...", p, k, rows));
@@ -101,7 +111,7 @@ public final class TrakBenchmark {
               f.speedUp()));
       results.add(f);
     }
-    return new Report(matmul, p, k, rows, cached, regenerated, results, peakRssBytes());
+    return new Report(matmul, n, p, k, rows, cached, regenerated, results, peakRssBytes());
   }
 
   /** Best of three timed 2n³-flop products after one warm-up. */

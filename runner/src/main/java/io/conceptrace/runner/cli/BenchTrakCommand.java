@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
           + " 32x32, batched vs batch-of-1 per-example gradients, and peak resident memory.",
       "Numbers depend on what else runs on the machine; run it on an idle one."
     })
-public final class BenchTrakCommand implements Callable<Integer> {
+final class BenchTrakCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin EngineSelection engineSelection;
@@ -58,15 +58,36 @@ public final class BenchTrakCommand implements Callable<Integer> {
   int batch;
 
   @Option(
+      names = "--matmul-size",
+      paramLabel = "N",
+      defaultValue = "2048",
+      description = "Side of the dense N^3 matmul yardstick (default: ${DEFAULT-VALUE}).")
+  int matmulSize;
+
+  @Option(
+      names = "--projection-params",
+      paramLabel = "P",
+      defaultValue = "131072",
+      description = "Gradient length of the projection measurement (default: ${DEFAULT-VALUE}).")
+  long projectionParams;
+
+  @Option(
       names = "--quick",
       description = "Only the quickstart network (skips ResNet-18, the slow case).")
   boolean quick;
 
   @Override
   public Integer call() {
-    if (images < 1 || loopImages < 1 || projectionDim < 1 || batch < 1) {
+    if (images < 1
+        || loopImages < 1
+        || projectionDim < 1
+        || batch < 1
+        || matmulSize < 1
+        || projectionParams < 1) {
       throw new ParameterException(
-          spec.commandLine(), "--images, --loop-images, -k and --batch must be positive");
+          spec.commandLine(),
+          "--images, --loop-images, -k, --batch, --matmul-size and --projection-params must be"
+              + " positive");
     }
     ComputeEngine engine = ComputeEngine.start(engineSelection.options());
     PrintWriter out = spec.commandLine().getOut();
@@ -75,7 +96,8 @@ public final class BenchTrakCommand implements Callable<Integer> {
       cases = cases.subList(0, 1);
     }
     TrakBenchmark.Options options =
-        new TrakBenchmark.Options(images, loopImages, projectionDim, batch, cases);
+        new TrakBenchmark.Options(
+            images, loopImages, projectionDim, batch, cases, matmulSize, projectionParams);
     TrakBenchmark.Report r;
     try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
       r =
@@ -92,7 +114,7 @@ public final class BenchTrakCommand implements Callable<Integer> {
         engine.device(),
         Runtime.getRuntime().availableProcessors(),
         engine.info().pytorchVersion());
-    out.printf("dense matmul     %.1f GFLOP/s (fp32, 2048^3)%n", r.matmulGflops());
+    out.printf("dense matmul     %.1f GFLOP/s (fp32, %d^3)%n", r.matmulGflops(), r.matmulSize());
     out.printf(
         "projection       P=%d -> k=%d, %d rows: matrix cached %.1f GFLOP/s (%.0f %% of matmul),"
             + " regenerated per call %.1f GFLOP/s (%.0f %%)%n",

@@ -195,6 +195,89 @@ class ActivationExtractorTest {
   }
 
   @Test
+  void probeLogitsOnAnEngineBatchEqualTheJavaOnes() {
+    CachedActivations acts =
+        new ActivationExtractor(network, "avgpool", Pooling.FLAT, BatchEncoder.pixels(), 4)
+            .extract(new RandomImages(5));
+    float[] w = new float[acts.features()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (i % 3 - 1) * 0.5f;
+    }
+    LinearProbe probe = new LinearProbe(w, -0.25f);
+    try (NDManager tmp = manager.newSubManager()) {
+      float[][] rows = acts.rows(new int[] {0, 1, 2, 3, 4});
+      float[] flat = new float[5 * w.length];
+      for (int i = 0; i < 5; i++) {
+        System.arraycopy(rows[i], 0, flat, i * w.length, w.length);
+      }
+      float[] engine =
+          probe
+              .logits(tmp.create(flat, new ai.djl.ndarray.types.Shape(5, w.length)))
+              .toFloatArray();
+      float[] java = probe.logits(acts, 2);
+      for (int i = 0; i < 5; i++) {
+        assertThat(engine[i]).isCloseTo(java[i], within(1e-5f));
+        assertThat(java[i]).isEqualTo(probe.logit(rows[i]));
+      }
+    }
+  }
+
+  @Test
+  void probeTrainsOnFreshlyAugmentedActivationsEveryBatch() {
+    RandomImages data = new RandomImages(12);
+    Normalization norm = new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {1, 1, 1});
+    ActivationExtractor augmented =
+        new ActivationExtractor(
+            network,
+            "layer2",
+            Pooling.AVG,
+            BatchEncoder.augmenting(norm, new Augmentation(2, true), 7),
+            4);
+    ActivationSource onTheFly = augmented.source(data);
+    AtomicInteger requests = new AtomicInteger();
+    ActivationSource counting =
+        new ActivationSource() {
+          @Override
+          public int size() {
+            return onTheFly.size();
+          }
+
+          @Override
+          public int features() {
+            return onTheFly.features();
+          }
+
+          @Override
+          public float[][] rows(int[] rows) {
+            requests.incrementAndGet();
+            return onTheFly.rows(rows);
+          }
+        };
+    CachedActivations test =
+        new ActivationExtractor(network, "layer2", Pooling.AVG, BatchEncoder.evaluation(norm), 4)
+            .extract(data);
+    float[] y = new float[12];
+    for (int i = 0; i < 12; i += 2) {
+      y[i] = 1;
+    }
+    TrainedProbe p =
+        new ProbeTrainer()
+            .train(
+                ProbeSpec.defaults().withEpochs(3).withBatchSize(5),
+                "layer2",
+                counting,
+                y,
+                test,
+                y,
+                ProbeListener.NONE);
+    // 3 epochs × 3 batches of training, then one pass (one block of <= 256 rows) for the final
+    // training accuracy.
+    assertThat(requests.get()).isEqualTo(3 * 3 + 1);
+    assertThat(p.probe().features()).isEqualTo(16);
+    assertThat(p.history()).hasSize(3);
+  }
+
+  @Test
   void unknownLayerIsAUserErrorListingTheKnownOnes() {
     assertThatThrownBy(
             () ->

@@ -46,7 +46,7 @@ public final class FunctionalOps {
     requireBatch(ws, b, "conv weight");
     long o = ws.get(1);
     NDArray grouped = x.reshape(1, b * xs.get(1), xs.get(2), xs.get(3));
-    NDArray w = weight.reshape(b * o, ws.get(2), ws.get(3), ws.get(4));
+    NDArray w = local(weight.reshape(b * o, ws.get(2), ws.get(3), ws.get(4)), x);
     NDArray y = Conv2d.conv2d(grouped, w, null, s, p, d, (int) b).singletonOrThrow();
     Shape ys = y.getShape();
     return y.reshape(b, o, ys.get(2), ys.get(3));
@@ -82,15 +82,27 @@ public final class FunctionalOps {
         BatchNorm.batchNorm(
                 x, runningMean, runningVar, ones, zeros, 1, djlMomentum, BN_EPS, training)
             .singletonOrThrow();
-    return normalised.mul(affine(gamma, b, c)).add(affine(beta, b, c));
+    return normalised.mul(affine(gamma, b, c, x)).add(affine(beta, b, c, x));
   }
 
-  private static NDArray affine(NDArray p, long b, long c) {
+  private static NDArray affine(NDArray p, long b, long c, NDArray x) {
     if (p.getShape().dimension() == 1) {
-      return p.reshape(1, c, 1, 1);
+      return local(p.reshape(1, c, 1, 1), x);
     }
     requireBatch(p.getShape(), b, "batch-norm parameter");
-    return p.reshape(b, c, 1, 1);
+    return local(p.reshape(b, c, 1, 1), x);
+  }
+
+  /**
+   * DJL attaches a result to the manager of the array an operation was called on; results derived
+   * from a parameter would otherwise pile up in the parameter's long-lived manager. This moves such
+   * a temporary to the input's manager, which the caller scopes per batch.
+   */
+  private static NDArray local(NDArray derived, NDArray x) {
+    if (derived.getManager() != x.getManager()) {
+      derived.attach(x.getManager());
+    }
+    return derived;
   }
 
   public static NDArray relu(NDArray x) {
@@ -124,7 +136,7 @@ public final class FunctionalOps {
     } else {
       requireBatch(weight.getShape(), b, "fc weight");
       long o = weight.getShape().get(1);
-      y = weight.batchMatMul(x.reshape(b, x.getShape().get(1), 1)).reshape(b, o);
+      y = local(weight.batchMatMul(x.reshape(b, x.getShape().get(1), 1)), x).reshape(b, o);
     }
     if (bias.getShape().dimension() == 2) {
       requireBatch(bias.getShape(), b, "fc bias");

@@ -15,10 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -219,18 +221,56 @@ public final class Network implements AutoCloseable {
       throw new IllegalArgumentException(
           "unknown layer '" + layer + "' for " + spec.name() + "; known: " + layerNames);
     }
-    Shape xs = x.getShape();
-    if (xs.dimension() != 4 || xs.get(1) != spec.inputChannels()) {
-      throw new IllegalArgumentException(
-          "input must be [B, " + spec.inputChannels() + ", H, W], got " + xs);
-    }
+    checkInput(x);
     for (String name : params.keySet()) {
       if (!parameters.containsKey(name)) {
         throw new IllegalArgumentException("unknown parameter '" + name + "'");
       }
     }
-    Pass pass = new Pass(layer, mode, params);
+    return run(x, new Pass(layer, mode, params, Set.of()));
+  }
+
+  /**
+   * The outputs of several named modules from one forward pass (cheaper than one {@link #forwardTo}
+   * per layer), keyed by name in forward order. The pass stops at the last of them.
+   */
+  public Map<String, NDArray> forwardCollect(NDArray x, Collection<String> layers, Mode mode) {
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("no layers to collect");
+    }
+    String last = null;
+    for (String layer : layers) {
+      int i = layerNames.indexOf(layer);
+      if (i < 0) {
+        throw new IllegalArgumentException(
+            "unknown layer '" + layer + "' for " + spec.name() + "; known: " + layerNames);
+      }
+      if (last == null || i > layerNames.indexOf(last)) {
+        last = layer;
+      }
+    }
+    Pass pass = new Pass(last, mode, Map.of(), Set.copyOf(layers));
+    checkInput(x);
+    run(x, pass);
+    Map<String, NDArray> ordered = new LinkedHashMap<>();
+    for (String name : layerNames) {
+      if (pass.outputs.containsKey(name)) {
+        ordered.put(name, pass.outputs.get(name));
+      }
+    }
+    return ordered;
+  }
+
+  private NDArray run(NDArray x, Pass pass) {
     return spec.name().equals("small-cnn") ? smallCnn(x, pass) : resnet(x, pass);
+  }
+
+  private void checkInput(NDArray x) {
+    Shape xs = x.getShape();
+    if (xs.dimension() != 4 || xs.get(1) != spec.inputChannels()) {
+      throw new IllegalArgumentException(
+          "input must be [B, " + spec.inputChannels() + ", H, W], got " + xs);
+    }
   }
 
   /**
@@ -289,11 +329,14 @@ public final class Network implements AutoCloseable {
     final String target;
     final Mode mode;
     final Map<String, NDArray> override;
+    final Set<String> collect;
+    final Map<String, NDArray> outputs = new LinkedHashMap<>();
 
-    Pass(String target, Mode mode, Map<String, NDArray> override) {
+    Pass(String target, Mode mode, Map<String, NDArray> override, Set<String> collect) {
       this.target = target;
       this.mode = mode;
       this.override = override;
+      this.collect = collect;
     }
 
     NDArray param(String name) {
@@ -319,7 +362,11 @@ public final class Network implements AutoCloseable {
       return FunctionalOps.linear(x, param("fc.weight"), param("fc.bias"));
     }
 
-    boolean stops(String module) {
+    /** Records {@code value} if {@code module} is collected; true if the pass ends here. */
+    boolean stops(String module, NDArray value) {
+      if (collect.contains(module)) {
+        outputs.put(module, value);
+      }
       return module.equals(target);
     }
   }
@@ -327,20 +374,20 @@ public final class Network implements AutoCloseable {
   private NDArray resnet(NDArray x, Pass p) {
     boolean small = spec.smallStem();
     NDArray h = p.conv("conv1", x, small ? 1 : 2, small ? 1 : 3);
-    if (p.stops("conv1")) {
+    if (p.stops("conv1", h)) {
       return h;
     }
     h = p.bn("bn1", h);
-    if (p.stops("bn1")) {
+    if (p.stops("bn1", h)) {
       return h;
     }
     h = FunctionalOps.relu(h);
-    if (p.stops("relu")) {
+    if (p.stops("relu", h)) {
       return h;
     }
     if (!small) {
       h = FunctionalOps.maxPool3x3s2(h);
-      if (p.stops("maxpool")) {
+      if (p.stops("maxpool", h)) {
         return h;
       }
     }
@@ -353,40 +400,47 @@ public final class Network implements AutoCloseable {
         int stride = (stage > 0 && b == 0) ? 2 : 1;
         String block = stageName + "." + b;
         boolean downsample = stride != 1 || inChannels != outChannels;
-        if (downsample && p.target.startsWith(block + ".downsample.")) {
+        if (downsample && p.collect.isEmpty() && p.target.startsWith(block + ".downsample.")) {
           // The shortcut reads only the block input: skip the main path (and its parameters).
           NDArray shortcut = p.conv(block + ".downsample.0", h, stride, 0);
-          return p.stops(block + ".downsample.0")
+          return p.stops(block + ".downsample.0", shortcut)
               ? shortcut
               : p.bn(block + ".downsample.1", shortcut);
         }
         NDArray identity = h;
         NDArray out = p.conv(block + ".conv1", h, stride, 1);
-        if (p.stops(block + ".conv1")) {
+        if (p.stops(block + ".conv1", out)) {
           return out;
         }
         out = p.bn(block + ".bn1", out);
-        if (p.stops(block + ".bn1")) {
+        if (p.stops(block + ".bn1", out)) {
           return out;
         }
         out = p.conv(block + ".conv2", FunctionalOps.relu(out), 1, 1);
-        if (p.stops(block + ".conv2")) {
+        if (p.stops(block + ".conv2", out)) {
           return out;
         }
         out = p.bn(block + ".bn2", out);
-        if (p.stops(block + ".bn2")) {
+        if (p.stops(block + ".bn2", out)) {
           return out;
         }
         if (downsample) {
-          identity = p.bn(block + ".downsample.1", p.conv(block + ".downsample.0", h, stride, 0));
+          identity = p.conv(block + ".downsample.0", h, stride, 0);
+          if (p.stops(block + ".downsample.0", identity)) {
+            return identity;
+          }
+          identity = p.bn(block + ".downsample.1", identity);
+          if (p.stops(block + ".downsample.1", identity)) {
+            return identity;
+          }
         }
         h = FunctionalOps.relu(out.add(identity));
-        if (p.stops(block)) {
+        if (p.stops(block, h)) {
           return h;
         }
         inChannels = outChannels;
       }
-      if (p.stops(stageName)) {
+      if (p.stops(stageName, h)) {
         return h;
       }
     }
@@ -395,22 +449,22 @@ public final class Network implements AutoCloseable {
 
   private NDArray smallCnn(NDArray x, Pass p) {
     NDArray h = p.conv("conv1", x, 1, 1);
-    if (p.stops("conv1")) {
+    if (p.stops("conv1", h)) {
       return h;
     }
     h = p.bn("bn1", h);
-    if (p.stops("bn1")) {
+    if (p.stops("bn1", h)) {
       return h;
     }
     h = FunctionalOps.relu(h);
-    if (p.stops("relu")) {
+    if (p.stops("relu", h)) {
       return h;
     }
     for (int i = 1; i <= 3; i++) {
       String layer = "layer" + i;
       h = p.conv(layer + ".0", h, i == 1 ? 1 : 2, 1);
       h = FunctionalOps.relu(p.bn(layer + ".1", h));
-      if (p.stops(layer)) {
+      if (p.stops(layer, h)) {
         return h;
       }
     }
@@ -419,10 +473,12 @@ public final class Network implements AutoCloseable {
 
   private NDArray head(NDArray h, Pass p) {
     NDArray pooled = FunctionalOps.globalAvgPool(h);
-    if (p.stops("avgpool")) {
+    if (p.stops("avgpool", pooled)) {
       return pooled;
     }
-    return p.fc(pooled);
+    NDArray logits = p.fc(pooled);
+    p.stops("fc", logits);
+    return logits;
   }
 
   // ---------------------------------------------------------------- parameter declarations

@@ -3,8 +3,11 @@ package io.conceptrace.core.trak;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
-import java.util.function.UnaryOperator;
+import io.conceptrace.core.probe.BatchEncoder;
+import java.util.ArrayList;
+import java.util.List;
 
 /** An indexable set of model inputs, handed out in batches. */
 public interface BatchSource {
@@ -14,10 +17,10 @@ public interface BatchSource {
   NDArray batch(int start, int count, NDManager manager);
 
   /**
-   * Images of a dataset as [B, C, H, W] float32, passed through {@code normalize} (the base model's
-   * evaluation-time input normalisation; no augmentation).
+   * Images of a dataset as the base model sees them at evaluation time: {@code
+   * BatchEncoder.evaluation(normalization)} of the model's training normalisation, no augmentation.
    */
-  static BatchSource of(ImageDataset dataset, UnaryOperator<NDArray> normalize) {
+  static BatchSource of(ImageDataset dataset, BatchEncoder encoder) {
     return new BatchSource() {
       @Override
       public int size() {
@@ -26,14 +29,11 @@ public interface BatchSource {
 
       @Override
       public NDArray batch(int start, int count, NDManager manager) {
-        int c = dataset.channels();
-        int s = dataset.imageSize();
-        int per = c * s * s;
-        float[] pixels = new float[count * per];
+        List<Example> examples = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-          dataset.get(start + i).image().copyTo(pixels, i * per);
+          examples.add(dataset.get(start + i));
         }
-        return normalize.apply(manager.create(pixels, new Shape(count, c, s, s)));
+        return encoder.encode(examples, manager);
       }
     };
   }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +94,5 @@ final class ExpandedWeightGradients implements PerExampleGradients {
     NDArray e = p.expandDims(0).broadcast(new Shape(dims)).duplicate();
     e.attach(scope);
     return e;
-  }
-
-  List<String> selected() {
-    return new ArrayList<>(selected);
   }
 }

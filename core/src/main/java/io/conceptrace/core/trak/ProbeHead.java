@@ -1,5 +1,8 @@
 package io.conceptrace.core.trak;
 
+import io.conceptrace.core.probe.LinearProbe;
+import io.conceptrace.core.probe.Pooling;
+
 /**
  * g_m: the trained affine probe, s(a) = w·a + b, on the probed layer's output a.
  *
@@ -19,6 +22,11 @@ public record ProbeHead(float[] weights, float bias, boolean pooled) {
   @Override
   public float[] weights() {
     return weights.clone();
+  }
+
+  /** The head of a probe trained by the probe stage. */
+  public static ProbeHead of(LinearProbe probe, Pooling pooling) {
+    return new ProbeHead(probe.cav(), probe.bias(), pooling == Pooling.AVG);
   }
 
   public int width() {

@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
  * so every entry is a pure function of (seed, P, k, row, column) — independent of the block size,
  * of the thread that generates it and of the batch being projected. Blocks of whole tiles (at most
  * {@code maxBlockBytes}) are generated in parallel and multiplied into the result one at a time.
+ * Not thread-safe: one projector serves one featurization at a time.
  */
 final class RandomProjector implements Projector {
   /** Rows of R generated from one seed. Fixed: changing it would change every projection. */
@@ -39,6 +40,7 @@ final class RandomProjector implements Projector {
   private final List<NDArray> cache = new ArrayList<>();
 
   private final NDManager cacheManager;
+  private ByteBuffer scratch;
 
   RandomProjector(
       ProjectionKind kind,
@@ -91,7 +93,7 @@ final class RandomProjector implements Projector {
       long r0 = (long) b * tilesPerBlock * TILE_ROWS;
       long r1 = Math.min(inputDim, r0 + (long) tilesPerBlock * TILE_ROWS);
       try (NDManager scope = owner.newSubManager()) {
-        NDArray block = cached ? cachedBlock(b) : generate(r0, r1, scope);
+        NDArray block = cached ? cachedBlock(b) : generateShared(r0, r1, scope);
         NDArray slice = gradients.get(new NDIndex(":, {}:{}", r0, r1));
         slice.attach(scope);
         NDArray part = slice.matMul(block);
@@ -101,13 +103,24 @@ final class RandomProjector implements Projector {
     return out;
   }
 
-  /** The rows [r0, r1) of R (already scaled), generated tile by tile. Package-private for tests. */
+  /** The rows [r0, r1) of R (already scaled) in memory of their own. Package-private for tests. */
   NDArray generate(long r0, long r1, NDManager manager) {
+    try (NDArray shared = generateShared(r0, r1, manager)) {
+      return shared.duplicate();
+    }
+  }
+
+  /**
+   * The rows [r0, r1) of R, generated tile by tile in parallel into this projector's one direct
+   * scratch buffer, which the returned tensor shares on the CPU (DJL wraps a direct ByteBuffer
+   * without copying): it is valid only until the next call. One reused buffer instead of a fresh
+   * one per block, because direct buffers are freed only when the garbage collector runs, and one
+   * per block piled up gigabytes of native memory in the benchmark.
+   */
+  private NDArray generateShared(long r0, long r1, NDManager manager) {
     int rows = Math.toIntExact(r1 - r0);
-    FloatBuffer values =
-        ByteBuffer.allocateDirect(rows * outputDim * Float.BYTES)
-            .order(ByteOrder.nativeOrder())
-            .asFloatBuffer();
+    ByteBuffer bytes = scratch(rows * outputDim);
+    FloatBuffer values = bytes.asFloatBuffer();
     long firstTile = r0 / TILE_ROWS;
     int tileCount = (rows + TILE_ROWS - 1) / TILE_ROWS;
     IntStream.range(0, tileCount)
@@ -118,7 +131,18 @@ final class RandomProjector implements Projector {
               int tileRows = (int) Math.min(TILE_ROWS, inputDim - tile * TILE_ROWS);
               fillTile(tile, tileRows, values.duplicate().position(t * TILE_ROWS * outputDim));
             });
-    return manager.create(values.rewind(), new Shape(rows, outputDim));
+    return manager.create(bytes, new Shape(rows, outputDim), DataType.FLOAT32);
+  }
+
+  /** A native-order view of the first {@code floats} floats of the (grown if needed) scratch. */
+  private ByteBuffer scratch(int floats) {
+    int bytes = floats * Float.BYTES;
+    if (scratch == null || scratch.capacity() < bytes) {
+      scratch = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+    }
+    ByteBuffer view = scratch.duplicate();
+    view.clear().limit(bytes);
+    return view.slice().order(ByteOrder.nativeOrder());
   }
 
   private void fillTile(long tile, int tileRows, FloatBuffer dst) {

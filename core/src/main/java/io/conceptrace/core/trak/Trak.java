@@ -106,6 +106,9 @@ public final class Trak implements AutoCloseable {
       boolean[] trainLabels,
       BatchSource targets,
       boolean[] targetLabels) {
+    if (finished) {
+      throw new IllegalStateException("models cannot be added after finish()");
+    }
     check(train.size() == trainSize && trainLabels.length == trainSize, "training set size");
     check(targets.size() == targetSize && targetLabels.length == targetSize, "target set size");
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
@@ -245,6 +248,9 @@ public final class Trak implements AutoCloseable {
 
   /** Combines the models: τ = mean S ⊙ mean Q (per training row), and Eq. (1). */
   public Result finish() {
+    if (finished) {
+      throw new IllegalStateException("finish() was already called");
+    }
     if (models == 0) {
       throw new IllegalStateException("no model was added");
     }

@@ -52,8 +52,8 @@ public record TrakSpec(
 
   /**
    * Rademacher projection to k dimensions, seed 0, ridge 1e-3, plain ensemble, all parameters,
-   * batches of 32 gathered up to 512 MiB per projection, 256 MiB projection blocks, matrices up to
-   * 1 GiB cached, top/bottom 100. Rademacher rather than Gaussian by default: on CPU the ±1 entries
+   * batches of 32 gathered up to 1 GiB per projection, 256 MiB projection blocks, matrices up to 1
+   * GiB cached, top/bottom 100. Rademacher rather than Gaussian by default: on CPU the ±1 entries
    * are several times cheaper to generate, with the same Johnson–Lindenstrauss guarantee.
    */
   public static TrakSpec defaults(int projectionDim) {
@@ -65,7 +65,7 @@ public record TrakSpec(
         EnsembleMode.PLAIN,
         ParameterGroups.ALL,
         32,
-        512 * MIB,
+        1024 * MIB,
         256 * MIB,
         1024 * MIB,
         100);

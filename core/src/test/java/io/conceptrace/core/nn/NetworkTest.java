@@ -60,8 +60,10 @@ class NetworkTest {
       try (NDManager sub = manager.newSubManager();
           Network net = Network.create(spec, sub, 1)) {
         NDArray x = input(spec, 2, 3);
+        Map<String, NDArray> all = net.forwardCollect(x, LayerCatalog.names(spec), Mode.EVAL);
+        assertThat(all.keySet()).containsExactlyElementsOf(LayerCatalog.names(spec));
         for (LayerInfo layer : LayerCatalog.layers(spec)) {
-          NDArray out = net.forwardTo(x, layer.name(), Mode.EVAL);
+          NDArray out = all.get(layer.name());
           long[] expected = new long[layer.shape().length + 1];
           expected[0] = 2;
           for (int i = 0; i < layer.shape().length; i++) {
@@ -72,6 +74,16 @@ class NetworkTest {
               .containsExactly(expected);
         }
         assertThat(net.forward(x, Mode.EVAL).getShape()).isEqualTo(new Shape(2, spec.classes()));
+        // A single-layer pass gives the same values as the collected one.
+        for (String name : List.of("relu", "layer2", "avgpool", "fc")) {
+          assertClose(net.forwardTo(x, name, Mode.EVAL), all.get(name), 1e-6);
+        }
+        if (!spec.name().equals("small-cnn")) {
+          assertClose(
+              net.forwardTo(x, "layer3.0.downsample.1", Mode.EVAL),
+              all.get("layer3.0.downsample.1"),
+              1e-6);
+        }
       }
     }
   }

@@ -112,6 +112,47 @@ class PerExampleGradientsTest {
   }
 
   @Test
+  void pooledProbeGradientsAlsoEqualTheLoop() {
+    float[] w = gaussian(new Random(2), 8);
+    ConceptModel pooled =
+        new ConceptModel("pooled", model.subnetwork(), new ProbeHead(w, -0.2f, true));
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray xs = x.duplicate();
+      xs.attach(scope);
+      float[] a =
+          PerExampleGradients.batched(pooled, ParameterGroups.ALL)
+              .compute(xs, labels)
+              .gradients()
+              .toFloatArray();
+      float[] b =
+          PerExampleGradients.loop(pooled, ParameterGroups.ALL)
+              .compute(xs, labels)
+              .gradients()
+              .toFloatArray();
+      double diff = 0;
+      double norm = 0;
+      for (int i = 0; i < a.length; i++) {
+        diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        norm += b[i] * (double) b[i];
+      }
+      assertThat(norm).isGreaterThan(0);
+      assertThat(Math.sqrt(diff / norm)).isLessThan(1e-5);
+      // the probe's w-gradient is (2y−1)·(channel means of the layer output)
+      long p = a.length / BATCH;
+      NDArray means =
+          network
+              .forwardTo(xs, "layer1", io.conceptrace.core.nn.Mode.EVAL)
+              .reshape(BATCH, 8, -1)
+              .mean(new int[] {2});
+      float[] m = means.toFloatArray();
+      for (int c = 0; c < 8; c++) {
+        assertThat(a[(int) (p - 9 + c)])
+            .isCloseTo((labels[0] ? 1 : -1) * m[c], org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
+  @Test
   void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient() {
     PerExampleGradients all = PerExampleGradients.batched(model, ParameterGroups.ALL);
     ParameterGroups groups = ParameterGroups.parse("layer1+probe");

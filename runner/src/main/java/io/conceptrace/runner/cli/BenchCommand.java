@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure throughput of the compute stages on this machine.",
-    subcommands = {BenchTrainCommand.class})
+    subcommands = {BenchTrainCommand.class, BenchTrakCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

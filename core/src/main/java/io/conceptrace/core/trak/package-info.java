@@ -1,0 +1,44 @@
+/**
+ * TRAK attribution of a concept probe's predictions to the base model's training images (§2.2 of
+ * the paper; the maths in {@code shared/design/TRAK.md}).
+ *
+ * <p>The seams follow the reference implementation's: the output function (the signed probe margin
+ * of a {@link io.conceptrace.core.trak.ConceptModel}, "subnetwork + probe"), {@link
+ * io.conceptrace.core.trak.PerExampleGradients} (exact, batched through expanded weights; the
+ * batch-of-1 loop is only the test oracle and benchmark baseline), {@link
+ * io.conceptrace.core.trak.Projector} (seeded Gaussian or Rademacher, generated in blocks), {@link
+ * io.conceptrace.core.trak.FeatureStore} (memory-mapped float32 features), {@link
+ * io.conceptrace.core.trak.Kernel} (float64 Gram matrix, blocked Cholesky) and the driver {@link
+ * io.conceptrace.core.trak.Trak}, whose results {@link io.conceptrace.core.trak.TrakOutputs} writes
+ * as {@code scores.npy}, {@code importance.npy}, {@code ranking.csv}, {@code top-k.txt} and {@code
+ * bottom-k.txt}.
+ *
+ * <p>Typical use for one (concept, layer, sparsity) over an ensemble of M base models:
+ *
+ * <pre>{@code
+ * ConceptModel m0 = new ConceptModel("model-0", new NetworkSubnetwork(net0, "layer3"),
+ *     ProbeHead.of(probe0.probe(), Pooling.FLAT));
+ * BatchSource train = BatchSource.of(baseTrain, BatchEncoder.evaluation(normalization));
+ * BatchSource targets = BatchSource.of(conceptTest, BatchEncoder.evaluation(normalization));
+ * boolean[] yTrain = Trak.pseudoLabels(m0, train, 256, manager);     // designated probe
+ * boolean[] yTargets = Trak.pseudoLabels(m0, targets, 256, manager);
+ * try (Trak trak = new Trak(TrakSpec.defaults(2048), workDir, manager, train.size(), targets.size())) {
+ *   for (int m = 0; m < M; m++) {
+ *     trak.addModel(m, models.get(m), train, yTrain, targets, yTargets);
+ *   }
+ *   TrakOutputs.write(outDir, trak.finish(), ids, classNames, 100);
+ * }
+ * }</pre>
+ *
+ * <p>Targets: the paper averages over the concept test set (its balanced positives and negatives),
+ * labelled by the designated probe; any other set (e.g. the base validation set) works the same.
+ *
+ * <p>Defaults ({@link io.conceptrace.core.trak.TrakSpec#defaults}): Rademacher projection (cheaper
+ * to generate on a CPU than Gaussian, same guarantee), ridge 1e-3 relative to the mean diagonal of
+ * ΦᵀΦ, and the {@link io.conceptrace.core.trak.EnsembleMode#PLAIN} ensemble (the TRAK paper's
+ * estimator; {@code TRAKER} reproduces the reference's 1/mean|K| rescaling for comparisons).
+ *
+ * <p>DJL allows one gradient collector per process at a time ({@code PtGradientCollector} keeps a
+ * global flag), so featurization cannot overlap with training in the same JVM.
+ */
+package io.conceptrace.core.trak;

@@ -169,7 +169,7 @@ class KotlinBlocksTest {
     Experiment e =
         load(
             write(
-                "concepts.hl { kind = predicate, threshold = 3.0\n"
+                "concepts.hl { kind = predicate, threshold = 0.5\n"
                     + "  script = \"\"\"highLowContrast(8)\"\"\" }\n"
                     + "probes.layers = [layer1]\n"),
             true);

@@ -1,11 +1,10 @@
 package io.conceptrace.runner.stages;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.concept.ConceptSet;
 import io.conceptrace.core.data.ImageDataset;
-import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
+import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.probe.LinearProbe;
 import io.conceptrace.core.train.TrainedModel;
 import io.conceptrace.core.trak.BatchSource;
@@ -30,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -97,7 +95,7 @@ final class AttributeStage implements StageRunner {
       boolean[] targetLabels;
       try (TrainedModel.Checkpoint c = load(bases.get(designated), manager)) {
         ConceptModel m = model(designated, c, probes.get(designated), layer, pooled);
-        UnaryOperator<NDArray> norm = normalize(c.normalization());
+        BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
         targetLabels =
             a.targets() == Experiment.Targets.VAL
@@ -107,7 +105,7 @@ final class AttributeStage implements StageRunner {
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
         try (TrainedModel.Checkpoint c = load(bases.get(i), manager)) {
-          UnaryOperator<NDArray> norm = normalize(c.normalization());
+          BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
           Trak.ModelReport r =
               trak.addModel(
                   i,
@@ -157,15 +155,6 @@ final class AttributeStage implements StageRunner {
   }
 
   /** The base model's evaluation-time input normalisation, per channel. */
-  private static UnaryOperator<NDArray> normalize(Normalization n) {
-    return x -> {
-      long c = n.channels();
-      NDArray mean = x.getManager().create(n.mean()).reshape(c, 1, 1);
-      NDArray std = x.getManager().create(n.std()).reshape(c, 1, 1);
-      return x.sub(mean).div(std);
-    };
-  }
-
   private static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;

@@ -128,10 +128,14 @@ public final class SyntheticShapes implements ImageDataset {
     float[] img = new float[3 * n * n];
 
     float[] bg = randomColour(r);
+    // The object's colour is fixed first so that the whole background can be kept away from it.
+    float[] fg = contrastingColour(r, bg);
     boolean smooth = r.nextBoolean();
     if (smooth) {
       attributes.add(SMOOTH_BACKGROUND);
-      float[] bg2 = randomColour(r);
+      // The gradient's far end lies on the same side of the object's grey value as its near end,
+      // so every point of the gradient contrasts with the object (no invisible objects).
+      float[] bg2 = sameSideColour(r, bg, fg);
       double angle = r.nextDouble() * Math.PI * 2;
       double cx = Math.cos(angle);
       double cy = Math.sin(angle);
@@ -152,7 +156,6 @@ public final class SyntheticShapes implements ImageDataset {
     }
 
     // The object: a flat colour clearly different from the background's mean.
-    float[] fg = contrastingColour(r, bg);
     Shape shape = Shape.random(label, n, r);
     if (label == 5 || label == 6) {
       attributes.add(WAVY);
@@ -251,6 +254,26 @@ public final class SyntheticShapes implements ImageDataset {
     return new float[] {(float) r.nextDouble(), (float) r.nextDouble(), (float) r.nextDouble()};
   }
 
+  /**
+   * A random colour whose grey value is at least 0.3 from {@code object}'s, on the same side as
+   * {@code near}'s.
+   */
+  private static float[] sameSideColour(SplittableRandom r, float[] near, float[] object) {
+    double g0 = grey(object);
+    boolean brighter = grey(near) > g0;
+    for (int attempt = 0; attempt < 64; attempt++) {
+      float[] c = randomColour(r);
+      if (brighter ? grey(c) >= g0 + 0.3 : grey(c) <= g0 - 0.3) {
+        return c;
+      }
+    }
+    return near.clone(); // a narrow feasible range: fall back to a flat-looking gradient
+  }
+
+  private static double grey(float[] c) {
+    return (c[0] + c[1] + c[2]) / 3.0;
+  }
+
   /** A random colour whose grey value differs from {@code other}'s by at least 0.3. */
   private static float[] contrastingColour(SplittableRandom r, float[] other) {
     double g = (other[0] + other[1] + other[2]) / 3;
@@ -271,7 +294,7 @@ public final class SyntheticShapes implements ImageDataset {
     }
 
     static Shape random(int label, int n, SplittableRandom r) {
-      double size = n * (0.45 + 0.2 * r.nextDouble()); // bounding extent
+      double size = n * (0.5 + 0.2 * r.nextDouble()); // bounding extent
       double half = size / 2;
       double margin = half + 1;
       double cx = margin + r.nextDouble() * Math.max(0, n - 2 * margin);
@@ -337,7 +360,8 @@ public final class SyntheticShapes implements ImageDataset {
         case 8 ->
             rotated(cx, cy, anyAngle, (u, v) -> Math.abs(u) <= half && Math.abs(v) <= half * 0.2);
         case 9 ->
-            rotated(cx, cy, Math.PI / 4 + jitter, (u, v) -> Math.abs(u) + Math.abs(v) <= half);
+            // |u| + |v| <= half is already a diamond (corners on the axes): jitter only.
+            rotated(cx, cy, jitter, (u, v) -> Math.abs(u) + Math.abs(v) <= half);
         default -> throw new IllegalStateException("label " + label);
       };
     }

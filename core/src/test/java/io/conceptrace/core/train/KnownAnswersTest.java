@@ -68,15 +68,15 @@ class KnownAnswersTest {
   }
 
   @Test
-  void smallCnnOnATenthOfFashionMnistReaches85Percent() {
+  void smallResNetOnATenthOfFashionMnistReaches85Percent() {
     FashionMnist.Options grey = FashionMnist.Options.nativeGrey();
     ImageDataset train =
         Subsets.perClassFraction(
             FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, grey), 0.1, 1);
     ImageDataset val = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, grey);
-    ArchitectureSpec arch = new ArchitectureSpec("small-cnn", 1.0, true, 1, 28, 10);
+    ArchitectureSpec arch = new ArchitectureSpec("resnet10", 0.25, true, 1, 28, 10);
     TrainSpec spec =
-        TrainSpec.smallImages(FASHION_EPOCHS, 64, 0.1, 1)
+        TrainSpec.smallImages(FASHION_EPOCHS, 64, 0.05, 1)
             .withAugmentation(new Augmentation(2, true));
     try (NDManager manager = manager();
         TrainedModel model =
@@ -86,11 +86,11 @@ class KnownAnswersTest {
   }
 
   @Test
-  void smallCnnOnGeneratedShapesReaches95Percent() {
+  void smallResNetOnGeneratedShapesReaches95Percent() {
     ImageDataset train =
         new SyntheticShapes(SyntheticShapes.Config.of(1, "train", SYNTHETIC_TRAIN));
     ImageDataset val = new SyntheticShapes(SyntheticShapes.Config.of(1, "val", 2000));
-    ArchitectureSpec arch = new ArchitectureSpec("small-cnn", 1.0, true, 3, 32, 10);
+    ArchitectureSpec arch = new ArchitectureSpec("resnet10", 0.25, true, 3, 32, 10);
     TrainSpec spec = SYNTHETIC_SPEC;
     try (NDManager manager = manager();
         TrainedModel model =
@@ -99,11 +99,11 @@ class KnownAnswersTest {
     }
   }
 
-  private static final int FASHION_EPOCHS = 10;
-  private static final int SYNTHETIC_TRAIN = 5000;
+  private static final int FASHION_EPOCHS = 15;
+  private static final int SYNTHETIC_TRAIN = 8000;
   private static final TrainSpec SYNTHETIC_SPEC =
       new TrainSpec(
-          10,
+          15,
           64,
           OptimizerSpec.adam(0.003, 5e-5),
           new LrSchedule.Cosine(0.5),

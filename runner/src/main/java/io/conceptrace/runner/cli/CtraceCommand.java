@@ -17,7 +17,11 @@ import picocli.CommandLine.Spec;
       ValidateCommand.class,
       PlanCommand.class,
       DiffCommand.class,
-      RunCommand.class
+      RunCommand.class,
+      StatusCommand.class,
+      CancelCommand.class,
+      ExecCellCommand.class,
+      ExecFinishCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

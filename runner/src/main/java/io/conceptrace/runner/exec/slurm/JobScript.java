@@ -51,8 +51,10 @@ public final class JobScript {
     }
     if (!job.dependency().isEmpty()) {
       lines.add("#SBATCH --dependency=" + job.dependency());
-      // A job whose input failed can never run: Slurm cancels it instead of keeping it pending.
-      lines.add("#SBATCH --kill-on-invalid-dep=yes");
+      if (job.dependency().startsWith("afterok")) {
+        // A job whose input failed can never run: Slurm cancels it instead of keeping it pending.
+        lines.add("#SBATCH --kill-on-invalid-dep=yes");
+      }
     }
     slurm.extraArgs().forEach(a -> lines.add("#SBATCH " + a));
     lines.add("set -eu");

@@ -49,7 +49,9 @@ public record SlurmJob(String id, String state, String reason, String exitCode) 
   /** One line for humans: {@code CANCELLED (DependencyNeverSatisfied), exit 0:15}. */
   public String describe() {
     StringBuilder b = new StringBuilder(state);
-    if (!reason.isEmpty() && !reason.equals("None")) {
+    if (reason.equals("DependencyNeverSatisfied")) {
+      b.append(" (an input's job did not succeed)");
+    } else if (!reason.isEmpty() && !reason.equals("None")) {
       b.append(" (").append(reason).append(')');
     }
     if (!exitCode.isEmpty() && !exitCode.equals("0:0")) {

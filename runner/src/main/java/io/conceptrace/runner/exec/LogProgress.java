@@ -61,7 +61,8 @@ public final class LogProgress implements ExecutionListener, AutoCloseable {
   }
 
   @Override
-  public void cellEnded(CellOutcome outcome) {
+  public synchronized void cellEnded(CellOutcome outcome) {
+    // Synchronized with print: counting and announcing "stage done" happen once, in order.
     counters.cellEnded(outcome);
     if (!outcome.state().hasOutput()) {
       print(outcome.state() + " " + outcome.describe());

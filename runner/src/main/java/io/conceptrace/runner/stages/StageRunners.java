@@ -8,6 +8,8 @@ import io.conceptrace.runner.exec.StageRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /** The stage runners of an experiment, by stage name. */
 public final class StageRunners {
@@ -27,13 +29,17 @@ public final class StageRunners {
     Map<String, StageRunner> out = new LinkedHashMap<>();
     out.put(Stages.TRAIN_BASE, train);
     out.put(Stages.PROBE, probe);
-    out.put(
-        Stages.ATTRIBUTE, new OneAtATime(new AttributeStage(experiment, data, concepts, engine)));
+    out.put(Stages.ATTRIBUTE, new AttributeStage(experiment, data, concepts, engine));
     out.put(Stages.RETRAIN, train);
     out.put(Stages.REPROBE, probe);
     out.put(Stages.PRUNE_SET, new PruneSetStage());
     out.put(Stages.REPORT, new ReportStage());
-    out.replaceAll((stage, runner) -> new GradModeOff(runner));
+    ReadWriteLock turns = new ReentrantReadWriteLock();
+    out.replaceAll(
+        (stage, runner) ->
+            stage.equals(Stages.ATTRIBUTE)
+                ? OneAtATime.alone(new GradModeOff(runner), turns)
+                : OneAtATime.shared(new GradModeOff(runner), turns));
     return out;
   }
 }

@@ -1,0 +1,97 @@
+package io.conceptrace.runner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.conceptrace.store.Metric;
+import io.conceptrace.store.RunStore;
+import io.conceptrace.store.StoredCell;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole study on a tiny experiment (2 models, 2 layers × 2 sparsities, TRAK, three prune arms,
+ * 2 retrained models each): every stage's outputs exist and are sane, and a second run computes
+ * nothing.
+ */
+@Tag("slow")
+class EndToEndTest {
+  private static final Path TINY = Path.of("src/test/resources/experiments/tiny.conf");
+
+  @Test
+  void theTinyStudyRunsEndToEndAndASecondRunIsFullyCached(@TempDir Path dir) throws Exception {
+    String store = dir.resolve("runs").toString();
+    CliHarness first = CliHarness.run("run", TINY.toString(), "--store", store);
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.out())
+        .contains("probes", "prune arms", "stage timings")
+        .containsPattern("wavy +layer3 +dense +12 +top +0\\.\\d{3} ± 0\\.\\d{3} \\(n=2\\)");
+
+    RunStore runs = new RunStore(Path.of(store));
+    Map<String, List<StoredCell>> byStage =
+        runs.cells("tiny").stream().collect(Collectors.groupingBy(c -> c.record().stage()));
+    assertThat(byStage)
+        .containsOnlyKeys(
+            "train-base", "probe", "attribute", "prune-set", "retrain", "reprobe", "report");
+    assertThat(byStage.get("train-base")).hasSize(2);
+    assertThat(byStage.get("probe")).hasSize(8);
+    assertThat(byStage.get("attribute")).hasSize(4);
+    assertThat(byStage.get("prune-set")).hasSize(3);
+    assertThat(byStage.get("retrain")).hasSize(6);
+    assertThat(byStage.get("reprobe")).hasSize(6);
+
+    for (StoredCell c : byStage.get("train-base")) {
+      assertThat(c.artifacts()).contains("model/model.npz", "model/training.json");
+      assertThat(last(c, "train.loss")).isFinite().isPositive();
+    }
+    for (String stage : List.of("probe", "reprobe")) {
+      for (StoredCell c : byStage.get(stage)) {
+        assertThat(c.artifacts()).contains("probe/cav.npy", "probe/bias.npy");
+        assertThat(last(c, "val.accuracy")).isBetween(0.0, 1.0);
+        if (c.record().coordinates().get("sparsity").equals("8")) {
+          assertThat(last(c, "nonzeros")).isLessThanOrEqualTo(8);
+        }
+      }
+    }
+    for (StoredCell c : byStage.get("attribute")) {
+      List<String> ranking = Files.readAllLines(c.artifact("ranking.csv"));
+      assertThat(ranking).hasSize(1 + 120); // header + 12 images × 10 classes
+      assertThat(c.artifacts()).contains("importance.npy", "scores.npy");
+      assertThat(c.artifacts()).noneMatch(a -> a.startsWith("trak-work"));
+    }
+    for (StoredCell c : byStage.get("prune-set")) {
+      assertThat(Files.readAllLines(c.artifact("excluded-ids.txt")))
+          .hasSize(12)
+          .doesNotHaveDuplicates();
+    }
+    for (StoredCell c : byStage.get("retrain")) {
+      assertThat(last(c, "train.size")).isEqualTo(108);
+    }
+    StoredCell report = byStage.get("report").get(0);
+    assertThat(Files.readAllLines(report.artifact("prune-arms.csv"))).hasSize(4);
+    assertThat(report.artifacts()).contains("summary.json", "probes.csv");
+
+    CliHarness second = CliHarness.run("run", TINY.toString(), "--store", store);
+    assertThat(second.exitCode()).as(second.err()).isZero();
+    assertThat(second.err()).contains("run tiny: 30 cells, 30 cached, 0 to run");
+    assertThat(second.out()).containsPattern("total +30 +30 +0 +0");
+    // Same numbers from the stored cells.
+    assertThat(tables(second.out())).isEqualTo(tables(first.out()));
+  }
+
+  private static double last(StoredCell c, String metric) {
+    List<Metric> ms = c.metrics().stream().filter(m -> m.name().equals(metric)).toList();
+    assertThat(ms).as(metric + " of " + c.record().cellId()).isNotEmpty();
+    return ms.get(ms.size() - 1).value();
+  }
+
+  /** The science tables, without the timings that differ between runs. */
+  private static String tables(String out) {
+    return out.substring(0, out.indexOf("stage timings"));
+  }
+}

@@ -1134,7 +1134,8 @@ public final class ExperimentLoader {
           ConfigValue v = items.get(i);
           String arg = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped() : "";
           if (!arg.startsWith("-") || arg.contains("\n") || arg.contains("\r")) {
-            r.problem(
+            r.problemAt(
+                ConfigReader.position(v.origin()),
                 extraPath + "[" + i + "]",
                 "must be one sbatch option starting with '-' (e.g. \"--qos=short\"), got "
                     + v.render());

@@ -37,8 +37,7 @@ final class StageCounters {
   }
 
   synchronized void cellProgress(PlannedCell cell, String phase, long done, long total) {
-    running.put(
-        cell.id(), cell.label() + " " + phase + " " + done + (total > 0 ? "/" + total : ""));
+    running.put(cell.id(), cell.label() + " " + describe(phase, done, total));
   }
 
   synchronized void cellEnded(CellOutcome o) {
@@ -83,6 +82,14 @@ final class StageCounters {
       b.append(' ').append(s.failed).append(" failed");
     }
     return Optional.of(b.toString());
+  }
+
+  /** {@code epoch 3/8}, {@code step 12}, or just the phase when there is nothing to count. */
+  static String describe(String phase, long done, long total) {
+    if (total > 0) {
+      return phase + " " + done + "/" + total;
+    }
+    return done > 0 ? phase + " " + done : phase;
   }
 
   static String clock(long seconds) {

@@ -46,7 +46,7 @@ public final class TerminalProgress implements ExecutionListener, AutoCloseable 
   public synchronized void cellProgress(PlannedCell cell, String phase, long done, long total) {
     ProgressBar bar = bars.get(cell.stage());
     if (bar != null) {
-      bar.setExtraMessage(phase + " " + done + (total > 0 ? "/" + total : ""));
+      bar.setExtraMessage(" " + StageCounters.describe(phase, done, total));
     }
   }
 
@@ -55,9 +55,10 @@ public final class TerminalProgress implements ExecutionListener, AutoCloseable 
     ProgressBar bar = bars.get(outcome.cell().stage());
     if (bar != null) {
       bar.step();
-      if (!outcome.state().hasOutput()) {
-        bar.setExtraMessage(outcome.state().name().toLowerCase() + ": " + outcome.cell().label());
-      }
+      bar.setExtraMessage(
+          outcome.state().hasOutput()
+              ? ""
+              : " " + outcome.state().name().toLowerCase() + ": " + outcome.cell().label());
     }
   }
 

@@ -46,7 +46,7 @@ class SlurmSettingsTest {
     assertThat(e.execution().executor()).isEqualTo("slurm");
     assertThat(e.execution().slurm().partition()).contains("debug");
     assertThat(e.execution().slurm().time()).contains("1-12:00:00");
-    assertThat(e.execution().slurm().mem()).contains("2G");
+    assertThat(e.execution().slurm().mem()).contains("1G");
     assertThat(e.execution().slurm().gpusPerTask()).isEqualTo(2);
     assertThat(e.execution().slurm().extraArgs()).containsExactly("--qos=short");
   }

@@ -56,7 +56,7 @@ final class ConfigReader {
   SourcePosition position(String path) {
     String p = path;
     while (!p.isEmpty()) {
-      if (config.hasPathOrNull(p)) {
+      if (config.hasPath(p)) {
         SourcePosition at = position(config.getValue(p).origin());
         if (!at.file().equals("defaults")) {
           return at;

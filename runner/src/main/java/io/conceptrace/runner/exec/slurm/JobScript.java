@@ -58,6 +58,10 @@ public final class JobScript {
     }
     slurm.extraArgs().forEach(a -> lines.add("#SBATCH " + a));
     lines.add("set -eu");
+    int cpus = cellJob ? slurm.cpusPerTask() : 1;
+    // PyTorch's OpenMP and MKL pools otherwise size themselves from the node's cores, not the
+    // job's, and MKL may shrink them under load, which changes float summation order (results).
+    lines.add("export OMP_NUM_THREADS=" + cpus + " MKL_NUM_THREADS=" + cpus);
     lines.add("exec " + String.join(" ", job.command().stream().map(JobScript::quote).toList()));
     return String.join("\n", lines) + "\n";
   }

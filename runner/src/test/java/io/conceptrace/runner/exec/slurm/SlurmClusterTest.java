@@ -72,11 +72,12 @@ class SlurmClusterTest {
             "1",
             "--progress",
             "log"));
+    ProcessBuilder localBuilder = new ProcessBuilder(localRun);
+    // As in the job scripts: native thread pools of the cell's size (see JobScript).
+    localBuilder.environment().put("OMP_NUM_THREADS", "1");
+    localBuilder.environment().put("MKL_NUM_THREADS", "1");
     Process localProcess =
-        new ProcessBuilder(localRun)
-            .redirectErrorStream(true)
-            .redirectOutput(localLog.toFile())
-            .start();
+        localBuilder.redirectErrorStream(true).redirectOutput(localLog.toFile()).start();
 
     CliHarness submitted =
         slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
@@ -124,6 +125,32 @@ class SlurmClusterTest {
     assertThat(localProcess.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(localProcess.exitValue()).as(Files.readString(localLog)).isZero();
     assertSameResults(new RunStore(local), new RunStore(cluster));
+  }
+
+  @Test
+  void jobsLogLiveToAReachableMlflowServer() throws Exception {
+    String uri = System.getenv("CTRACE_TEST_MLFLOW_URI");
+    assumeTrue(uri != null, "CTRACE_TEST_MLFLOW_URI is not set: no MLflow server for this test");
+    Path store = dir.resolve("tracked");
+    CliHarness r =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--store",
+            store.toString(),
+            "--set",
+            "tracking.enabled=true",
+            "--set",
+            "tracking.uri=\"" + uri + "\"");
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
+    JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
+    awaitIdle(ledger);
+    List<SubmittedJob> jobs = ledger.jobs();
+    String finishLog = Files.readString(Path.of(jobs.get(jobs.size() - 1).log()));
+    // Every cell was logged by its own job while it ran, so the final sync finds all six.
+    assertThat(finishLog).contains("created=0").contains("upToDate=6");
   }
 
   @Test

@@ -154,6 +154,28 @@ class SlurmClusterTest {
   }
 
   @Test
+  void cancelStopsEveryQueuedAndRunningJob() throws Exception {
+    Path store = dir.resolve("cancelled");
+    CliHarness r =
+        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", store.toString());
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
+    JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
+    List<String> ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
+    CliHarness cancel = slurm("cancel", STUDY.toString(), "--store", store.toString());
+    assertThat(cancel.exitCode()).as(cancel.err()).isEqualTo(ExitCode.OK);
+    // Jobs that already ended on their own are not cancelled again; here nothing had time to end.
+    assertThat(cancel.out()).startsWith("cancelled 7 job(s): " + String.join(" ", ids));
+    awaitIdle(ledger);
+    assertThat(SLURM.jobs(ids).values())
+        .allSatisfy(j -> assertThat(j.state()).isEqualTo("CANCELLED"));
+    CliHarness status = slurm("status", STUDY.toString(), "--store", store.toString());
+    assertThat(totals(status.out()))
+        .as(status.out())
+        .containsEntry("done", 0)
+        .containsEntry("failed", 6);
+  }
+
+  @Test
   void anUnknownPartitionIsAOneLineInputError() {
     CliHarness r =
         slurm(

@@ -116,6 +116,12 @@ public final class RunCommand implements Callable<Integer> {
       description = "With the slurm executor: print the job scripts, submit nothing.")
   boolean dryRun;
 
+  @Option(
+      names = "--wait",
+      description =
+          "With the slurm executor: wait for the jobs, print the status, exit 1 unless all done.")
+  boolean waitForJobs;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -147,6 +153,7 @@ public final class RunCommand implements Callable<Integer> {
           force,
           trackingUri,
           dryRun,
+          waitForJobs,
           SlurmCommands.fromEnvironment(),
           out,
           err);

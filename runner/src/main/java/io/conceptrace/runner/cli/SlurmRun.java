@@ -6,8 +6,10 @@ import io.conceptrace.runner.exec.ExecutionPlan;
 import io.conceptrace.runner.exec.Planner;
 import io.conceptrace.runner.exec.slurm.JobLedger;
 import io.conceptrace.runner.exec.slurm.SlurmClient;
+import io.conceptrace.runner.exec.slurm.SlurmJob;
 import io.conceptrace.runner.exec.slurm.SlurmLauncher;
 import io.conceptrace.runner.exec.slurm.SlurmPreflight;
+import io.conceptrace.runner.exec.slurm.SlurmStatus;
 import io.conceptrace.runner.exec.slurm.SubmittedJob;
 import io.conceptrace.runner.exec.slurm.TaskCommand;
 import io.conceptrace.runner.stages.MatrixCell;
@@ -29,6 +31,8 @@ final class SlurmRun {
   /**
    * @param store the {@code --store} option, or {@code null}
    * @param trackingUri the {@code --tracking-uri} option, or {@code null}; passed to the jobs
+   * @param wait whether to wait for the jobs to end, print the status and exit 1 unless every cell
+   *     is done
    */
   static int submit(
       Experiment experiment,
@@ -39,6 +43,7 @@ final class SlurmRun {
       List<String> force,
       String trackingUri,
       boolean dryRun,
+      boolean wait,
       SlurmClient client,
       PrintWriter out,
       PrintWriter err) {
@@ -92,8 +97,31 @@ final class SlurmRun {
           result.submitted().get(result.submitted().size() - 1).jobId(),
           ledger.directory());
     }
-    err.printf("ctrace: follow with: ctrace status %s%n", file);
+    if (!wait) {
+      err.printf("ctrace: follow with: ctrace status %s%n", file);
+      err.flush();
+      return ExitCode.OK;
+    }
     err.flush();
-    return ExitCode.OK;
+    List<String> ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
+    while (client.jobs(ids).values().stream().anyMatch(SlurmJob::active)) {
+      try {
+        Thread.sleep(POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        err.println("ctrace: stopped waiting; the jobs go on (ctrace cancel stops them)");
+        return ExitCode.RUN_FAILED;
+      }
+    }
+    List<SlurmStatus.Line> lines =
+        SlurmStatus.of(plan, runs, ledger, java.util.Optional.of(client));
+    out.print(SlurmStatus.render(matrix.experiment(), lines));
+    out.flush();
+    return lines.stream().allMatch(l -> l.kind() == SlurmStatus.Kind.DONE)
+        ? ExitCode.OK
+        : ExitCode.RUN_FAILED;
   }
+
+  /** How often {@code --wait} asks Slurm whether the jobs ended. */
+  private static final java.time.Duration POLL = java.time.Duration.ofSeconds(2);
 }

@@ -108,17 +108,25 @@ class SlurmClusterTest {
     List<SubmittedJob> again = ledger.jobs().subList(before, ledger.jobs().size());
     assertThat(again.stream().filter(SubmittedJob::isCell).map(SubmittedJob::cellId))
         .containsExactlyInAnyOrderElementsOf(missing);
-    CliHarness duplicate =
-        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
-    assertThat(duplicate.err()).contains("0 submitted, " + missing.size() + " already queued");
+    // Again, with --wait: submits nothing, returns when the jobs ended, with the status table.
+    CliHarness done =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--store",
+            cluster.toString(),
+            "--wait");
+    assertThat(done.err()).contains("0 submitted, " + missing.size() + " already queued");
     assertThat(ledger.jobs()).hasSize(before + again.size());
-
-    awaitIdle(ledger);
-    CliHarness done = slurm("status", STUDY.toString(), "--store", cluster.toString());
+    assertThat(done.exitCode()).as(done.out() + done.err()).isEqualTo(ExitCode.OK);
     assertThat(totals(done.out()))
         .as(done.out())
         .containsEntry("done", 6)
         .containsEntry("failed", 0);
+    assertThat(SLURM.jobs(ledger.jobs().stream().map(SubmittedJob::jobId).toList()).values())
+        .noneMatch(SlurmJob::active);
     String finishLog = Files.readString(Path.of(again.get(again.size() - 1).log()));
     assertThat(finishLog).contains("report: ").contains("mlflow sync: skipped");
 

@@ -259,5 +259,51 @@ public record Experiment(
 
   public record Tracking(boolean enabled, Optional<String> uri, String experimentName) {}
 
-  public record Execution(String device, int jobs, int threads, Path store, String executor) {}
+  /**
+   * Where and how the matrix runs.
+   *
+   * @param executor {@code local} or {@code slurm}
+   * @param slurm the Slurm job settings (used when the executor is {@code slurm})
+   */
+  public record Execution(
+      String device, int jobs, int threads, Path store, String executor, Slurm slurm) {
+    /** Local execution with default Slurm settings. */
+    public Execution(String device, int jobs, int threads, Path store, String executor) {
+      this(device, jobs, threads, store, executor, Slurm.DEFAULTS);
+    }
+  }
+
+  /**
+   * {@code execution.slurm}: the resources of each cell's Slurm job.
+   *
+   * @param partition {@code --partition} (empty: the cluster's default)
+   * @param account {@code --account} (empty: the user's default)
+   * @param time {@code --time} in Slurm's format (empty: the partition's default)
+   * @param cpusPerTask {@code --cpus-per-task}, also the job's intra-op threads
+   * @param mem {@code --mem} in Slurm's format (empty: the partition's default)
+   * @param gpusPerTask GPUs per job, requested as {@code --gres=gpu:N}
+   * @param extraArgs further sbatch options, verbatim
+   */
+  public record Slurm(
+      Optional<String> partition,
+      Optional<String> account,
+      Optional<String> time,
+      int cpusPerTask,
+      Optional<String> mem,
+      int gpusPerTask,
+      List<String> extraArgs) {
+    public static final Slurm DEFAULTS =
+        new Slurm(
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            1,
+            Optional.empty(),
+            0,
+            List.of());
+
+    public Slurm {
+      extraArgs = List.copyOf(extraArgs);
+    }
+  }
 }

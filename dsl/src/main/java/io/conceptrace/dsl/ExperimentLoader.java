@@ -1096,15 +1096,99 @@ public final class ExperimentLoader {
       r.problem("execution.device", "must be cpu, gpu or gpu:N, got '" + device + "'");
     }
     String executor = r.string("execution.executor", "local");
-    if (!executor.equals("local")) {
-      r.problem("execution.executor", "must be local (the only executor), got '" + executor + "'");
+    if (!EXECUTORS.contains(executor)) {
+      r.problem(
+          "execution.executor",
+          "must be one of "
+              + String.join(", ", EXECUTORS)
+              + ", got '"
+              + executor
+              + "'"
+              + ConfigReader.suggest(executor, EXECUTORS));
     }
     return new Execution(
         device,
         r.integer("execution.jobs", 0, 4096, 0),
         r.integer("execution.threads", 0, 4096, 0),
         Path.of(r.string("execution.store", "runs")),
-        executor);
+        executor,
+        slurm(r));
+  }
+
+  private static final List<String> EXECUTORS = List.of("local", "slurm");
+
+  /** Slurm's names: partitions and accounts. */
+  private static final Pattern SLURM_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
+
+  /** Slurm's time formats: minutes[:seconds], h:m:s, days-h[:m[:s]]. */
+  private static final Pattern SLURM_TIME =
+      Pattern.compile("\\d+(:\\d{1,2}){0,2}|\\d+-\\d{1,2}(:\\d{1,2}){0,2}");
+
+  /** Slurm's memory sizes: a number with an optional K, M, G or T suffix. */
+  private static final Pattern SLURM_MEM = Pattern.compile("\\d+[KMGTkmgt]?");
+
+  private static Experiment.Slurm slurm(ConfigReader r) {
+    Optional<String> partition =
+        slurmWord(r, "execution.slurm.partition", SLURM_NAME, "a partition name");
+    Optional<String> account =
+        slurmWord(r, "execution.slurm.account", SLURM_NAME, "an account name");
+    Optional<String> time =
+        slurmWord(
+            r,
+            "execution.slurm.time",
+            SLURM_TIME,
+            "a Slurm time limit such as 30, 2:00:00 or 1-12:00:00");
+    Optional<String> mem =
+        slurmWord(r, "execution.slurm.mem", SLURM_MEM, "a Slurm memory size such as 8G or 16000M");
+    List<String> extra = new ArrayList<>();
+    String extraPath = "execution.slurm.extra-args";
+    if (!r.isNull(extraPath)) {
+      if (r.type(extraPath) != ConfigValueType.LIST) {
+        r.problem(extraPath, "must be a list of sbatch options, got " + r.describe(extraPath));
+      } else {
+        List<? extends ConfigValue> items = r.config().getList(extraPath);
+        for (int i = 0; i < items.size(); i++) {
+          ConfigValue v = items.get(i);
+          String arg = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped() : "";
+          if (!arg.startsWith("-") || arg.contains("\n") || arg.contains("\r")) {
+            r.problemAt(
+                ConfigReader.position(v.origin()),
+                extraPath + "[" + i + "]",
+                "must be one sbatch option starting with '-' (e.g. \"--qos=short\"), got "
+                    + v.render());
+          } else {
+            extra.add(arg);
+          }
+        }
+      }
+    }
+    return new Experiment.Slurm(
+        partition,
+        account,
+        time,
+        r.integer("execution.slurm.cpus-per-task", 1, 4096, 1),
+        mem,
+        r.integer("execution.slurm.gpus-per-task", 0, 64, 0),
+        List.copyOf(extra));
+  }
+
+  private static Optional<String> slurmWord(
+      ConfigReader r, String path, Pattern format, String what) {
+    if (!r.isNull(path) && r.type(path) == ConfigValueType.NUMBER) {
+      // `time = 30` (minutes) is natural to write unquoted.
+      return Optional.of(r.config().getValue(path).unwrapped().toString())
+          .filter(s -> checkSlurmWord(r, path, s, format, what));
+    }
+    return r.optionalString(path).filter(s -> checkSlurmWord(r, path, s, format, what));
+  }
+
+  private static boolean checkSlurmWord(
+      ConfigReader r, String path, String value, Pattern format, String what) {
+    if (format.matcher(value).matches()) {
+      return true;
+    }
+    r.problem(path, "must be " + what + ", got '" + value + "'");
+    return false;
   }
 
   // ---------------------------------------------------------------- scripts

@@ -20,7 +20,11 @@ import picocli.CommandLine.Spec;
       RunCommand.class,
       MlflowCommand.class,
       UiCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      StatusCommand.class,
+      CancelCommand.class,
+      ExecCellCommand.class,
+      ExecFinishCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

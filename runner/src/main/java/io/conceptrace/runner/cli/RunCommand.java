@@ -26,6 +26,7 @@ import io.conceptrace.runner.exec.SummaryTable;
 import io.conceptrace.runner.exec.TerminalProgress;
 import io.conceptrace.runner.exec.TrackingListener;
 import io.conceptrace.runner.exec.WorkerBudget;
+import io.conceptrace.runner.exec.slurm.SlurmCommands;
 import io.conceptrace.runner.stages.MatrixCell;
 import io.conceptrace.runner.stages.StageRunners;
 import io.conceptrace.store.RunStore;
@@ -104,6 +105,23 @@ public final class RunCommand implements Callable<Integer> {
       description = "Progress bars on a terminal, periodic log lines otherwise (default: auto).")
   String progress;
 
+  @Option(
+      names = "--executor",
+      paramLabel = "local|slurm",
+      description = "Where cells run (default: execution.executor): local workers or Slurm jobs.")
+  String executor;
+
+  @Option(
+      names = "--dry-run",
+      description = "With the slurm executor: print the job scripts, submit nothing.")
+  boolean dryRun;
+
+  @Option(
+      names = "--wait",
+      description =
+          "With the slurm executor: wait for the jobs, print the status, exit 1 unless all done.")
+  boolean waitForJobs;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -123,6 +141,29 @@ public final class RunCommand implements Callable<Integer> {
       return problems(e.problems(), err);
     } catch (ScriptException e) {
       return problems(e.problems(), err);
+    }
+    String where = executor != null ? executor : experiment.execution().executor();
+    if (where.equals("slurm")) {
+      return SlurmRun.submit(
+          experiment,
+          matrix,
+          file,
+          options,
+          store,
+          force,
+          trackingUri,
+          dryRun,
+          waitForJobs,
+          SlurmCommands.fromEnvironment(),
+          out,
+          err);
+    }
+    if (!where.equals("local") || dryRun) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          dryRun && where.equals("local")
+              ? "--dry-run needs --executor slurm"
+              : "--executor must be local or slurm, got '" + where + "'");
     }
     WorkerBudget budget =
         WorkerBudget.choose(

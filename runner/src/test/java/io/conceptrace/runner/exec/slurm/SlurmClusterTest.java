@@ -1,0 +1,338 @@
+package io.conceptrace.runner.exec.slurm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.conceptrace.runner.cli.CliHarness;
+import io.conceptrace.runner.cli.ExitCode;
+import io.conceptrace.store.Json;
+import io.conceptrace.store.RunStore;
+import io.conceptrace.store.StoredCell;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Slurm executor against a real cluster ({@code .ci/slurm-up} starts a single-node one): the
+ * study's jobs compute the same cells and numbers as a local run; a job cancelled with {@code
+ * scancel} shows as failed in {@code ctrace status}, and the next {@code ctrace run} submits
+ * exactly the missing cells, never a queued one twice. Skipped only where {@code sbatch} is not
+ * installed.
+ *
+ * <p>The jobs run {@code java} with this JVM's class path, so they run the code under test.
+ */
+@Tag("slow")
+class SlurmClusterTest {
+  private static final Path STUDY = SlurmDryRunTest.STUDY;
+  private static final String EXPERIMENT = "slurm-tiny";
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final SlurmCommands SLURM = SlurmCommands.fromEnvironment();
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void needsSlurm() {
+    assumeTrue(
+        SLURM.available(),
+        "sbatch is not on the PATH: no Slurm cluster here (CI starts one with .ci/slurm-up)");
+  }
+
+  @Test
+  void jobsComputeTheLocalNumbersAndAScancelledCellIsResubmittedAlone() throws Exception {
+    Path local = dir.resolve("local");
+    Path cluster = dir.resolve("cluster");
+
+    // The local baseline runs as `ctrace run` does, in its own JVM (same java and class path as
+    // the jobs), with the jobs' one thread per cell; meanwhile the cluster works.
+    Path localLog = dir.resolve("local.log");
+    List<String> localRun = new ArrayList<>(localLauncher());
+    localRun.addAll(
+        List.of(
+            "run",
+            STUDY.toString(),
+            "--store",
+            local.toString(),
+            "--jobs",
+            "1",
+            "--threads",
+            "1",
+            "--progress",
+            "log"));
+    ProcessBuilder localBuilder = new ProcessBuilder(localRun);
+    // As in the job scripts: native thread pools of the cell's size (see JobScript).
+    localBuilder.environment().put("OMP_NUM_THREADS", "1");
+    localBuilder.environment().put("MKL_NUM_THREADS", "1");
+    Process localProcess =
+        localBuilder.redirectErrorStream(true).redirectOutput(localLog.toFile()).start();
+
+    CliHarness submitted =
+        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
+    assertThat(submitted.exitCode()).as(submitted.err()).isEqualTo(ExitCode.OK);
+    assertThat(submitted.err()).contains("6 submitted, 0 already queued");
+    JobLedger ledger = new JobLedger(new RunStore(cluster), EXPERIMENT);
+
+    // Cancel the first train-base job as soon as it runs; its dependents can never run.
+    SubmittedJob victim = ledger.jobs().get(0);
+    assertThat(victim.stage()).isEqualTo("train-base");
+    awaitState(victim.jobId(), "RUNNING");
+    SLURM.cancel(List.of(victim.jobId()));
+    awaitIdle(ledger);
+
+    CliHarness status = slurm("status", STUDY.toString(), "--store", cluster.toString());
+    assertThat(status.out())
+        .contains(victim.label() + " " + victim.cellId() + ": job " + victim.jobId() + " CANCELLED")
+        .contains("log: " + victim.log());
+    Set<String> missing = incomplete(cluster);
+    assertThat(missing).contains(victim.cellId()).hasSizeLessThan(6);
+    assertThat(totals(status.out())).as(status.out()).containsEntry("failed", missing.size());
+
+    // Resume: exactly the missing cells are submitted, and a second run duplicates nothing.
+    int before = ledger.jobs().size();
+    CliHarness resumed =
+        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isEqualTo(ExitCode.OK);
+    List<SubmittedJob> again = ledger.jobs().subList(before, ledger.jobs().size());
+    assertThat(again.stream().filter(SubmittedJob::isCell).map(SubmittedJob::cellId))
+        .containsExactlyInAnyOrderElementsOf(missing);
+    // Again, with --wait: submits nothing, returns when the jobs ended, with the status table.
+    CliHarness done =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--store",
+            cluster.toString(),
+            "--wait");
+    assertThat(done.err()).contains("0 submitted, " + missing.size() + " already queued");
+    assertThat(ledger.jobs()).hasSize(before + again.size());
+    assertThat(done.exitCode()).as(done.out() + done.err()).isEqualTo(ExitCode.OK);
+    assertThat(totals(done.out()))
+        .as(done.out())
+        .containsEntry("done", 6)
+        .containsEntry("failed", 0);
+    assertThat(SLURM.jobs(ledger.jobs().stream().map(SubmittedJob::jobId).toList()).values())
+        .noneMatch(SlurmJob::active);
+    String finishLog = Files.readString(Path.of(again.get(again.size() - 1).log()));
+    assertThat(finishLog).contains("report: ").contains("mlflow sync: skipped");
+
+    assertThat(localProcess.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(localProcess.exitValue()).as(Files.readString(localLog)).isZero();
+    assertSameResults(new RunStore(local), new RunStore(cluster));
+  }
+
+  @Test
+  void jobsLogLiveToAReachableMlflowServer() throws Exception {
+    String uri = System.getenv("CTRACE_TEST_MLFLOW_URI");
+    assumeTrue(uri != null, "CTRACE_TEST_MLFLOW_URI is not set: no MLflow server for this test");
+    Path store = dir.resolve("tracked");
+    CliHarness r =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--store",
+            store.toString(),
+            "--set",
+            "tracking.enabled=true",
+            "--set",
+            "tracking.uri=\"" + uri + "\"");
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
+    JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
+    awaitIdle(ledger);
+    List<SubmittedJob> jobs = ledger.jobs();
+    String finishLog = Files.readString(Path.of(jobs.get(jobs.size() - 1).log()));
+    // Every cell was logged by its own job while it ran, so the final sync finds all six.
+    assertThat(finishLog).contains("created=0").contains("upToDate=6");
+  }
+
+  @Test
+  void cancelStopsEveryQueuedAndRunningJob() throws Exception {
+    Path store = dir.resolve("cancelled");
+    CliHarness r =
+        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", store.toString());
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
+    JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
+    List<String> ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
+    CliHarness cancel = slurm("cancel", STUDY.toString(), "--store", store.toString());
+    assertThat(cancel.exitCode()).as(cancel.err()).isEqualTo(ExitCode.OK);
+    // Jobs that already ended on their own are not cancelled again; here nothing had time to end.
+    assertThat(cancel.out()).startsWith("cancelled 7 job(s): " + String.join(" ", ids));
+    awaitIdle(ledger);
+    assertThat(SLURM.jobs(ids).values())
+        .allSatisfy(j -> assertThat(j.state()).isEqualTo("CANCELLED"));
+    CliHarness status = slurm("status", STUDY.toString(), "--store", store.toString());
+    assertThat(totals(status.out()))
+        .as(status.out())
+        .containsEntry("done", 0)
+        .containsEntry("failed", 6);
+  }
+
+  @Test
+  void anUnknownPartitionIsAOneLineInputError() {
+    CliHarness r =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--store",
+            dir.resolve("runs").toString(),
+            "--set",
+            "execution.slurm.partition=no-such-partition");
+    assertThat(r.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+    assertThat(r.err().strip())
+        .startsWith("ctrace: error: execution.slurm.partition: no partition 'no-such-partition'")
+        .doesNotContain("\n");
+  }
+
+  private List<String> localLauncher() {
+    return TaskCommand.ofThisJvm(
+            io.conceptrace.runner.cli.Main.class.getName(), dir, STUDY, List.of(), false)
+        .launcher();
+  }
+
+  private static CliHarness slurm(String... args) {
+    return CliHarness.run(args);
+  }
+
+  /** Same cells in both stores; per cell the same non-timing metrics and the same result files. */
+  private static void assertSameResults(RunStore local, RunStore cluster) throws IOException {
+    Map<String, StoredCell> a = byId(local.cells(EXPERIMENT));
+    Map<String, StoredCell> b = byId(cluster.cells(EXPERIMENT));
+    assertThat(b.keySet()).hasSize(6).isEqualTo(a.keySet());
+    for (String id : a.keySet()) {
+      assertThat(metrics(b.get(id).directory()))
+          .as("metrics of %s", a.get(id).record().stage())
+          .isEqualTo(metrics(a.get(id).directory()));
+    }
+    assertThat(
+            a.values().stream()
+                .filter(c -> c.record().stage().equals("probe"))
+                .map(c -> c.directory())
+                .toList())
+        .as("probe cells with metrics")
+        .hasSize(2)
+        .allSatisfy(d -> assertThat(metrics(d)).containsKey("val.accuracy@4"));
+    for (String file : List.of("ranking.csv", "scores.npy", "summary.json", "probe/cav.npy")) {
+      for (String id : a.keySet()) {
+        Path fa = a.get(id).directory().resolve(file);
+        if (Files.exists(fa)) {
+          assertThat(b.get(id).directory().resolve(file)).as(file).hasSameBinaryContentAs(fa);
+        }
+      }
+    }
+  }
+
+  private static Map<String, StoredCell> byId(List<StoredCell> cells) {
+    return cells.stream()
+        .collect(Collectors.toMap(c -> c.record().cellId(), c -> c, (x, y) -> x, TreeMap::new));
+  }
+
+  /** name@step → value, without measurements of speed (they differ between any two runs). */
+  private static Map<String, Double> metrics(Path cell) {
+    Path file = cell.resolve(RunStore.METRICS_FILE);
+    Map<String, Double> out = new TreeMap<>();
+    if (!Files.exists(file)) {
+      return out;
+    }
+    for (String line : readLines(file)) {
+      JsonNode m;
+      try {
+        m = Json.mapper().readTree(line);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      String name = m.get("name").asText();
+      if (!name.contains("second")) {
+        out.put(name + "@" + m.get("step").asLong(), m.get("value").asDouble());
+      }
+    }
+    return out;
+  }
+
+  private static List<String> readLines(Path file) {
+    try {
+      return Files.readAllLines(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static Set<String> incomplete(Path store) {
+    JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
+    RunStore runs = new RunStore(store);
+    return ledger.latestByCell().values().stream()
+        .filter(j -> !runs.isComplete(EXPERIMENT, j.stage(), j.cellId()))
+        .map(SubmittedJob::cellId)
+        .collect(Collectors.toSet());
+  }
+
+  /** The "total" row of the status table, by column. */
+  private static Map<String, Integer> totals(String status) {
+    String[] header =
+        status
+            .lines()
+            .filter(l -> l.startsWith("stage"))
+            .findFirst()
+            .orElseThrow()
+            .trim()
+            .split("\\s+");
+    String[] total =
+        status
+            .lines()
+            .filter(l -> l.startsWith("total"))
+            .findFirst()
+            .orElseThrow()
+            .trim()
+            .split("\\s+");
+    Map<String, Integer> out = new TreeMap<>();
+    for (int i = 1; i < header.length; i++) {
+      out.put(header[i], Integer.parseInt(total[i]));
+    }
+    return out;
+  }
+
+  private static void awaitState(String jobId, String state) throws InterruptedException {
+    Instant end = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(end)) {
+      SlurmJob job = SLURM.jobs(List.of(jobId)).get(jobId);
+      if (job != null && job.state().equals(state)) {
+        return;
+      }
+      assertThat(job == null || job.active())
+          .as("job %s ended before reaching %s", jobId, state)
+          .isTrue();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("job " + jobId + " did not reach " + state + " in " + WAIT);
+  }
+
+  /** Waits until none of the recorded jobs is queued or running. */
+  private static void awaitIdle(JobLedger ledger) throws InterruptedException {
+    Instant end = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(end)) {
+      List<String> ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
+      if (SLURM.jobs(ids).values().stream().noneMatch(SlurmJob::active)) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("the Slurm jobs did not finish in " + WAIT);
+  }
+}

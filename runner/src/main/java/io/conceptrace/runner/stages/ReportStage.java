@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -30,10 +31,22 @@ import java.util.stream.Collectors;
  * probe accuracy mean ± std over the ensemble per concept × layer × sparsity with the top
  * attributed ids, and each prune arm's re-probe accuracies against the unpruned baseline's with
  * Welch's t-test and a permutation test. Writes {@code summary.json}, {@code probes.csv} and {@code
- * prune-arms.csv}; the end-of-run table is rendered from {@code summary.json}, so a cached rerun
- * prints the same table.
+ * prune-arms.csv}, the figures and {@code report/index.html}; the end-of-run table is rendered from
+ * {@code summary.json}, so a cached rerun prints the same table.
  */
 public final class ReportStage implements StageRunner {
+  private final Optional<Path> experimentFile;
+
+  /** A report without the experiment file's text. */
+  public ReportStage() {
+    this(Optional.empty());
+  }
+
+  /** A report whose HTML page shows the experiment file. */
+  public ReportStage(Optional<Path> experimentFile) {
+    this.experimentFile = experimentFile;
+  }
+
   static final String PROBES = "probes";
   static final String PRUNE = "prune arms";
   static final int TOP_IDS = 5;
@@ -63,6 +76,8 @@ public final class ReportStage implements StageRunner {
     JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), rows);
     Files.writeString(ctx.file(StageFiles.PROBES_CSV), probesCsv(probes));
     Files.writeString(ctx.file(StageFiles.PRUNE_ARMS_CSV), armsCsv(arms));
+    Path dir = ctx.file(StudyFigures.DIR + "/index.html").getParent();
+    StudyFigures.write(dir, ctx.experiment(), experimentFile, probes, arms, ctx.inputs(), rows);
     return ctx.commit();
   }
 

@@ -74,7 +74,18 @@ class EndToEndTest {
     }
     StoredCell report = byStage.get("report").get(0);
     assertThat(Files.readAllLines(report.artifact("prune-arms.csv"))).hasSize(4);
-    assertThat(report.artifacts()).contains("summary.json", "probes.csv");
+    assertThat(report.artifacts())
+        .contains(
+            "summary.json",
+            "probes.csv",
+            "report/index.html",
+            "report/probe-accuracy-by-layer.png");
+    assertThat(report.artifacts()).anyMatch(a -> a.startsWith("report/prune-"));
+    byte[] png = Files.readAllBytes(report.artifact("report/probe-accuracy-by-layer.png"));
+    assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    assertThat(Files.readString(report.artifact("report/index.html")))
+        .contains("probe-accuracy-by-layer.png")
+        .contains("Pruning: ");
 
     CliHarness second = CliHarness.run("run", TINY.toString(), "--store", store);
     assertThat(second.exitCode()).as(second.err()).isZero();

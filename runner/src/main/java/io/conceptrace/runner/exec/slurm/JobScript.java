@@ -60,8 +60,14 @@ public final class JobScript {
     lines.add("set -eu");
     int cpus = cellJob ? slurm.cpusPerTask() : 1;
     // PyTorch's OpenMP and MKL pools otherwise size themselves from the node's cores, not the
-    // job's, and MKL may shrink them under load, which changes float summation order (results).
-    lines.add("export OMP_NUM_THREADS=" + cpus + " MKL_NUM_THREADS=" + cpus);
+    // job's, and MKL (MKL_DYNAMIC defaults to true) may shrink them under load, which changes
+    // float summation order and so the results.
+    lines.add(
+        "export OMP_NUM_THREADS="
+            + cpus
+            + " MKL_NUM_THREADS="
+            + cpus
+            + " MKL_DYNAMIC=FALSE OMP_DYNAMIC=FALSE");
     lines.add("exec " + String.join(" ", job.command().stream().map(JobScript::quote).toList()));
     return String.join("\n", lines) + "\n";
   }

@@ -1,0 +1,227 @@
+package io.conceptrace.runner.stages;
+
+import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.runner.exec.SummaryRow;
+import io.conceptrace.runner.report.FigureData.LayerAccuracy;
+import io.conceptrace.runner.report.FigureData.PruneCurve;
+import io.conceptrace.runner.report.FigureData.Repeats;
+import io.conceptrace.runner.report.FigureData.ScoreDistribution;
+import io.conceptrace.runner.report.FigureData.SparsityCurve;
+import io.conceptrace.runner.report.Figures;
+import io.conceptrace.runner.report.HtmlReport;
+import io.conceptrace.store.StoredCell;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The study's figures (the paper's Figs. 3, 4 and 5) and the HTML report, drawn from the report
+ * cell's statistics and the attribution rankings. Layers appear in the order the experiment lists
+ * them, which is forward order.
+ */
+final class StudyFigures {
+  static final String DIR = "report";
+  private static final String DENSE = "dense";
+
+  private StudyFigures() {}
+
+  /** Writes the figures and {@code report/index.html} into {@code dir}; returns the page. */
+  static Path write(
+      Path dir,
+      String experiment,
+      Optional<Path> experimentFile,
+      List<ReportStage.ProbeStat> probes,
+      List<ReportStage.ArmStat> arms,
+      List<StoredCell> inputs,
+      List<SummaryRow> rows) {
+    List<HtmlReport.Figure> figures = new ArrayList<>();
+    Set<String> concepts = new LinkedHashSet<>();
+    probes.forEach(p -> concepts.add(p.key().get("concept")));
+
+    List<LayerAccuracy> byLayer = new ArrayList<>();
+    for (String concept : concepts) {
+      List<String> layers = new ArrayList<>();
+      List<Repeats> acc = new ArrayList<>();
+      for (ReportStage.ProbeStat p : probes) {
+        if (p.key().get("concept").equals(concept) && DENSE.equals(p.key().get("sparsity"))) {
+          layers.add(p.key().get("layer"));
+          acc.add(Repeats.of(p.accuracies()));
+        }
+      }
+      if (!layers.isEmpty()) {
+        byLayer.add(new LayerAccuracy(concept, layers, acc));
+      }
+    }
+    if (!byLayer.isEmpty()) {
+      figures.add(
+          new HtmlReport.Figure(
+              "Probe accuracy by layer",
+              "Dense probes, validation accuracy, mean ± std over the ensemble (cf. Fig. 3).",
+              Figures.probeAccuracyByLayer(byLayer, dir.resolve("probe-accuracy-by-layer.png"))));
+    }
+
+    for (String concept : concepts) {
+      List<SparsityCurve> curves = sparsityCurves(concept, probes);
+      if (!curves.isEmpty()) {
+        figures.add(
+            new HtmlReport.Figure(
+                "Sparse probes: " + concept,
+                "Validation accuracy by the number k of non-zero probe weights, per layer;"
+                    + " dashed: the dense probe (cf. Fig. 4).",
+                Figures.sparseAccuracyByK(
+                    curves, dir.resolve("sparse-accuracy-" + safe(concept) + ".png"))));
+      }
+      List<ScoreDistribution> scores = scoreDistributions(concept, inputs);
+      if (!scores.isEmpty()) {
+        figures.add(
+            new HtmlReport.Figure(
+                "Attribution scores: " + concept,
+                "Distribution of the Eq. (1) importance of each training image (cf. Fig. 5,"
+                    + " left).",
+                Figures.scoreHistogram(
+                    scores, 50, dir.resolve("scores-" + safe(concept) + ".png"))));
+      }
+    }
+
+    pruneFigures(arms, dir, figures);
+
+    List<String> header = List.of("table", "coordinates", "values");
+    List<List<String>> table = new ArrayList<>();
+    for (SummaryRow r : rows) {
+      table.add(List.of(r.section(), join(r.key()), join(r.values())));
+    }
+    String fileName = experimentFile.map(p -> p.getFileName().toString()).orElse("");
+    String fileText = experimentFile.flatMap(StudyFigures::read).orElse("");
+    return HtmlReport.write(
+        new HtmlReport.Page(experiment, fileName, fileText, header, table, figures), dir);
+  }
+
+  private static List<SparsityCurve> sparsityCurves(
+      String concept, List<ReportStage.ProbeStat> probes) {
+    Map<String, TreeMap<Integer, Repeats>> sparse = new LinkedHashMap<>();
+    Map<String, Repeats> dense = new LinkedHashMap<>();
+    for (ReportStage.ProbeStat p : probes) {
+      if (!p.key().get("concept").equals(concept)) {
+        continue;
+      }
+      String layer = p.key().get("layer");
+      String sparsity = p.key().get("sparsity");
+      if (DENSE.equals(sparsity)) {
+        dense.put(layer, Repeats.of(p.accuracies()));
+      } else {
+        sparse
+            .computeIfAbsent(layer, l -> new TreeMap<>())
+            .put(Integer.parseInt(sparsity), Repeats.of(p.accuracies()));
+      }
+    }
+    List<SparsityCurve> out = new ArrayList<>();
+    sparse.forEach(
+        (layer, byK) ->
+            out.add(
+                new SparsityCurve(
+                    layer,
+                    List.copyOf(byK.keySet()),
+                    List.copyOf(byK.values()),
+                    dense.get(layer))));
+    return out;
+  }
+
+  private static List<ScoreDistribution> scoreDistributions(
+      String concept, List<StoredCell> inputs) {
+    List<ScoreDistribution> out = new ArrayList<>();
+    for (StoredCell c : inputs) {
+      Map<String, String> at = c.record().coordinates();
+      if (c.record().stage().equals(Stages.ATTRIBUTE)
+          && concept.equals(at.get("concept"))
+          && DENSE.equals(at.get("sparsity"))) {
+        double[] scores =
+            RankingFile.read(c.artifact(StageFiles.RANKING)).stream()
+                .mapToDouble(RankingFile.Entry::score)
+                .toArray();
+        if (scores.length > 0) {
+          out.add(new ScoreDistribution(at.get("layer"), scores));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One figure per concept × layer × sparsity: accuracy by prune size, per arm. */
+  private static void pruneFigures(
+      List<ReportStage.ArmStat> arms, Path dir, List<HtmlReport.Figure> figures) {
+    Map<String, Map<String, TreeMap<Integer, Repeats>>> byProbe = new LinkedHashMap<>();
+    Map<String, Repeats> baseline = new LinkedHashMap<>();
+    for (ReportStage.ArmStat a : arms) {
+      String probe =
+          a.key().get("concept") + " " + a.key().get("layer") + " " + a.key().get("sparsity");
+      if (a.pruned().length == 0) {
+        continue;
+      }
+      byProbe
+          .computeIfAbsent(probe, p -> new LinkedHashMap<>())
+          .computeIfAbsent(a.key().get("arm"), arm -> new TreeMap<>())
+          .put(Integer.parseInt(a.key().get("k")), Repeats.of(a.pruned()));
+      if (a.baseline().length > 0) {
+        baseline.put(probe, Repeats.of(a.baseline()));
+      }
+    }
+    byProbe.forEach(
+        (probe, byArm) -> {
+          List<PruneCurve> curves = new ArrayList<>();
+          byArm.entrySet().stream()
+              .sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))
+              .forEach(
+                  e -> {
+                    // Each arm starts from the unpruned baseline at k = 0.
+                    TreeMap<Integer, Repeats> points = new TreeMap<>(e.getValue());
+                    Repeats base = baseline.get(probe);
+                    if (base != null) {
+                      points.put(0, base);
+                    }
+                    curves.add(
+                        new PruneCurve(
+                            e.getKey(),
+                            List.copyOf(points.keySet()),
+                            List.copyOf(points.values())));
+                  });
+          figures.add(
+              new HtmlReport.Figure(
+                  "Pruning: " + probe,
+                  "Re-probed accuracy after removing k training images per arm (top, random,"
+                      + " bottom Eq. (1) scores), mean ± std over the retrained ensemble; k = 0 is"
+                      + " the unpruned baseline (cf. Fig. 5).",
+                  Figures.accuracyByPruneSize(
+                      "Accuracy after pruning: " + probe,
+                      curves,
+                      dir.resolve("prune-" + safe(probe) + ".png"))));
+        });
+  }
+
+  private static String join(Map<String, String> m) {
+    List<String> parts = new ArrayList<>();
+    m.forEach((k, v) -> parts.add(k + "=" + v));
+    return String.join(", ", parts);
+  }
+
+  private static String safe(String s) {
+    return s.replaceAll("[^A-Za-z0-9._-]+", "_");
+  }
+
+  private static Optional<String> read(Path file) {
+    try {
+      return Optional.of(Files.readString(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the experiment file " + file, e);
+    }
+  }
+}

@@ -116,8 +116,9 @@ public final class FigureData {
    * @param score its attribution score
    * @param image its pixels (1 or 3 channels, values in [0, 1])
    */
-  public record AttributedImage(long id, String className, double score, ImageTensor image) {
+  public record AttributedImage(String id, String className, double score, ImageTensor image) {
     public AttributedImage {
+      Objects.requireNonNull(id, "id");
       Objects.requireNonNull(className, "className");
       Objects.requireNonNull(image, "image");
       if (image.channels() != 1 && image.channels() != 3) {

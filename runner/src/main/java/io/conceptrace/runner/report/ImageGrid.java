@@ -132,7 +132,7 @@ public final class ImageGrid {
       AttributedImage a = images.get(i);
       g.drawImage(toImage(a.image()), x0, y0, layout.tile(), layout.tile(), null);
       int ly = y0 + layout.tile() + 1;
-      ly = text(g, LABEL, "#" + a.id() + " " + a.className(), x0, ly, column(layout));
+      ly = text(g, LABEL, shortId(a.id()) + " " + a.className(), x0, ly, column(layout));
       text(g, LABEL, String.format(Locale.ROOT, "score %.4g", a.score()), x0, ly, column(layout));
     }
     int rows = (images.size() + layout.columns() - 1) / layout.columns();
@@ -179,5 +179,12 @@ public final class ImageGrid {
   private static int level(float v) {
     float c = Float.isNaN(v) ? 0f : Math.max(0f, Math.min(1f, v));
     return Math.round(c * 255f);
+  }
+
+  /** The last two path segments of a stable id (e.g. {@code train/123}): enough to find it. */
+  static String shortId(String id) {
+    int last = id.lastIndexOf('/');
+    int before = last > 0 ? id.lastIndexOf('/', last - 1) : -1;
+    return before >= 0 ? id.substring(before + 1) : id;
   }
 }

@@ -3,6 +3,7 @@ package io.conceptrace.runner.stages;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.stats.PermutationTest;
 import io.conceptrace.core.stats.SampleSummary;
 import io.conceptrace.core.stats.TestResult;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -36,15 +38,20 @@ import java.util.stream.Collectors;
  */
 public final class ReportStage implements StageRunner {
   private final Optional<Path> experimentFile;
+  private final Optional<Supplier<ImageDataset>> trainingSet;
 
-  /** A report without the experiment file's text. */
+  /** A report without the experiment file's text and without image grids. */
   public ReportStage() {
-    this(Optional.empty());
+    this(Optional.empty(), Optional.empty());
   }
 
-  /** A report whose HTML page shows the experiment file. */
-  public ReportStage(Optional<Path> experimentFile) {
+  /**
+   * A report whose HTML page shows the experiment file and grids of the top and bottom attributed
+   * training images (opened only when the report runs).
+   */
+  public ReportStage(Optional<Path> experimentFile, Optional<Supplier<ImageDataset>> trainingSet) {
     this.experimentFile = experimentFile;
+    this.trainingSet = trainingSet;
   }
 
   static final String PROBES = "probes";
@@ -77,7 +84,15 @@ public final class ReportStage implements StageRunner {
     Files.writeString(ctx.file(StageFiles.PROBES_CSV), probesCsv(probes));
     Files.writeString(ctx.file(StageFiles.PRUNE_ARMS_CSV), armsCsv(arms));
     Path dir = ctx.file(StudyFigures.DIR + "/index.html").getParent();
-    StudyFigures.write(dir, ctx.experiment(), experimentFile, probes, arms, ctx.inputs(), rows);
+    StudyFigures.write(
+        dir,
+        ctx.experiment(),
+        experimentFile,
+        probes,
+        arms,
+        ctx.inputs(),
+        rows,
+        trainingSet.map(Supplier::get));
     return ctx.commit();
   }
 

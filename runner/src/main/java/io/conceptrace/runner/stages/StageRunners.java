@@ -33,7 +33,9 @@ public final class StageRunners {
     out.put(Stages.RETRAIN, train);
     out.put(Stages.REPROBE, probe);
     out.put(Stages.PRUNE_SET, new PruneSetStage());
-    out.put(Stages.REPORT, new ReportStage(Optional.ofNullable(experiment.file())));
+    out.put(
+        Stages.REPORT,
+        new ReportStage(Optional.ofNullable(experiment.file()), Optional.of(data::train)));
     ReadWriteLock turns = new ReentrantReadWriteLock();
     out.replaceAll(
         (stage, runner) ->

@@ -1,7 +1,10 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.core.data.Example;
+import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.SummaryRow;
+import io.conceptrace.runner.report.FigureData.AttributedImage;
 import io.conceptrace.runner.report.FigureData.LayerAccuracy;
 import io.conceptrace.runner.report.FigureData.PruneCurve;
 import io.conceptrace.runner.report.FigureData.Repeats;
@@ -9,6 +12,7 @@ import io.conceptrace.runner.report.FigureData.ScoreDistribution;
 import io.conceptrace.runner.report.FigureData.SparsityCurve;
 import io.conceptrace.runner.report.Figures;
 import io.conceptrace.runner.report.HtmlReport;
+import io.conceptrace.runner.report.ImageGrid;
 import io.conceptrace.store.StoredCell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +35,7 @@ import java.util.TreeMap;
  */
 final class StudyFigures {
   static final String DIR = "report";
+  private static final int GRID_TILES = 8;
   private static final String DENSE = "dense";
 
   private StudyFigures() {}
@@ -43,7 +48,8 @@ final class StudyFigures {
       List<ReportStage.ProbeStat> probes,
       List<ReportStage.ArmStat> arms,
       List<StoredCell> inputs,
-      List<SummaryRow> rows) {
+      List<SummaryRow> rows,
+      Optional<ImageDataset> train) {
     List<HtmlReport.Figure> figures = new ArrayList<>();
     Set<String> concepts = new LinkedHashSet<>();
     probes.forEach(p -> concepts.add(p.key().get("concept")));
@@ -94,6 +100,7 @@ final class StudyFigures {
     }
 
     pruneFigures(arms, dir, figures);
+    train.ifPresent(data -> grids(inputs, data, dir, figures));
 
     List<String> header = List.of("table", "coordinates", "values");
     List<List<String>> table = new ArrayList<>();
@@ -205,6 +212,59 @@ final class StudyFigures {
                       curves,
                       dir.resolve("prune-" + safe(probe) + ".png"))));
         });
+  }
+
+  /** Top and bottom attributed training images of every attribution cell (cf. Figs. 2 and 6). */
+  private static void grids(
+      List<StoredCell> inputs, ImageDataset train, Path dir, List<HtmlReport.Figure> figures) {
+    Map<String, Integer> index = null;
+    for (StoredCell c : inputs) {
+      if (!c.record().stage().equals(Stages.ATTRIBUTE)) {
+        continue;
+      }
+      if (index == null) {
+        index = new LinkedHashMap<>();
+        for (int i = 0; i < train.size(); i++) {
+          index.put(train.id(i), i);
+        }
+      }
+      List<RankingFile.Entry> ranking = RankingFile.read(c.artifact(StageFiles.RANKING));
+      int n = Math.min(GRID_TILES, ranking.size() / 2);
+      if (n == 0) {
+        continue;
+      }
+      List<RankingFile.Entry> bottom =
+          new ArrayList<>(ranking.subList(ranking.size() - n, ranking.size()));
+      java.util.Collections.reverse(bottom);
+      Map<String, String> at = c.record().coordinates();
+      String probe = at.get("concept") + " " + at.get("layer") + " " + at.get("sparsity");
+      figures.add(
+          new HtmlReport.Figure(
+              "Attributed images: " + probe,
+              "The training images with the highest (first rows) and lowest (last rows) Eq. (1)"
+                  + " importance for the probe's concept predictions (cf. Figs. 2 and 6).",
+              ImageGrid.render(
+                  "Top and bottom attributed training images: " + probe,
+                  tiles(ranking.subList(0, n), train, index),
+                  tiles(bottom, train, index),
+                  new ImageGrid.Layout(GRID_TILES, 64),
+                  dir.resolve("images-" + safe(probe) + ".png"))));
+    }
+  }
+
+  private static List<AttributedImage> tiles(
+      List<RankingFile.Entry> entries, ImageDataset train, Map<String, Integer> index) {
+    List<AttributedImage> out = new ArrayList<>();
+    for (RankingFile.Entry e : entries) {
+      Integer i = index.get(e.id());
+      if (i == null) {
+        throw new IllegalStateException(
+            "ranked id " + e.id() + " is not in the training set " + train.name());
+      }
+      Example x = train.get(i);
+      out.add(new AttributedImage(e.id(), train.classNames().get(x.label()), e.score(), x.image()));
+    }
+    return out;
   }
 
   private static String join(Map<String, String> m) {

@@ -81,6 +81,7 @@ class EndToEndTest {
             "report/index.html",
             "report/probe-accuracy-by-layer.png");
     assertThat(report.artifacts()).anyMatch(a -> a.startsWith("report/prune-"));
+    assertThat(report.artifacts()).anyMatch(a -> a.startsWith("report/images-"));
     byte[] png = Files.readAllBytes(report.artifact("report/probe-accuracy-by-layer.png"));
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
     assertThat(Files.readString(report.artifact("report/index.html")))

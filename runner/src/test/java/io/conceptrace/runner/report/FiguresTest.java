@@ -176,14 +176,14 @@ class FiguresTest {
     assertThat(img.getRGB(1, 0) & 0xffffff).isEqualTo(0xffffff);
   }
 
-  private static AttributedImage tile(
-      long id, String cls, double score, float r, float g, float b) {
+  private static AttributedImage tile(int id, String cls, double score, float r, float g, float b) {
     int size = 8;
     float[] data = new float[3 * size * size];
     Arrays.fill(data, 0, size * size, r);
     Arrays.fill(data, size * size, 2 * size * size, g);
     Arrays.fill(data, 2 * size * size, 3 * size * size, b);
-    return new AttributedImage(id, cls, score, new ImageTensor(3, size, size, data));
+    return new AttributedImage(
+        "synthetic/train/" + id, cls, score, new ImageTensor(3, size, size, data));
   }
 
   private static int colouredPixels(BufferedImage img) {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       CancelCommand.class,
       ExecCellCommand.class,
-      ExecFinishCommand.class
+      ExecFinishCommand.class,
+      ReportCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

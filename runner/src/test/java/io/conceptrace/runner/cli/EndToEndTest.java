@@ -94,6 +94,21 @@ class EndToEndTest {
     assertThat(second.out()).containsPattern("total +30 +30 +0 +0");
     // Same numbers from the stored cells.
     assertThat(tables(second.out())).isEqualTo(tables(first.out()));
+
+    // `ctrace report` redraws only the report cell from the stored results.
+    Files.delete(report.artifact("report/index.html"));
+    CliHarness redraw = CliHarness.run("report", TINY.toString(), "--store", store);
+    assertThat(redraw.exitCode()).as(redraw.err()).isZero();
+    assertThat(redraw.err()).contains("30 cells, 29 cached, 1 to run");
+    assertThat(redraw.out()).contains("report: ").contains("index.html");
+    StoredCell redrawn = runs.cells("tiny", "report").get(0);
+    assertThat(redrawn.artifact("report/index.html")).exists();
+
+    // Without the results it refuses, and says what to do.
+    CliHarness empty =
+        CliHarness.run("report", TINY.toString(), "--store", dir.resolve("none").toString());
+    assertThat(empty.exitCode()).isEqualTo(ExitCode.RUN_FAILED);
+    assertThat(empty.err()).contains("have no result in").contains("ctrace run");
   }
 
   private static double last(StoredCell c, String metric) {

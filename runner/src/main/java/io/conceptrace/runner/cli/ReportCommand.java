@@ -1,0 +1,96 @@
+package io.conceptrace.runner.cli;
+
+import io.conceptrace.dsl.matrix.Cell;
+import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.store.RunStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ctrace report FILE}: redraws the study's report (tables, figures, HTML) from the results
+ * already in the run store. It computes nothing else: when a result is missing it says so and
+ * points at {@code ctrace run}.
+ */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    description =
+        "Redraw an experiment's report (summary tables, figures, report/index.html) from the run"
+            + " store. Every other cell must be complete (see ctrace plan).")
+public final class ReportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin ExperimentOptions options;
+
+  @Mixin EngineSelection engine;
+
+  @Parameters(paramLabel = "FILE", description = "Experiment file.")
+  Path file;
+
+  @Option(
+      names = "--store",
+      paramLabel = "DIR",
+      description = "Run store root (default: the file's execution.store).")
+  Path store;
+
+  @Override
+  public Integer call() {
+    LoadedExperiment loaded = LoadedExperiment.load(file, options, options.scriptHost());
+    if (!loaded.ok()) {
+      loaded.printProblems(spec.commandLine().getErr());
+      return ExitCode.BAD_INPUT;
+    }
+    RunStore runs = new RunStore(store != null ? store : loaded.experiment().execution().store());
+    String name = loaded.matrix().experiment();
+    long missing =
+        loaded.matrix().cells().stream()
+            .filter(c -> !c.stage().equals(Stages.REPORT))
+            .filter((Cell c) -> !runs.isComplete(name, c.stage(), c.id()))
+            .count();
+    if (missing > 0) {
+      spec.commandLine()
+          .getErr()
+          .printf(
+              "ctrace: error: %d cell(s) of %s have no result in %s yet; run `ctrace run %s`"
+                  + " first (ctrace plan shows which)%n",
+              missing, name, runs.root(), file);
+      spec.commandLine().getErr().flush();
+      return ExitCode.RUN_FAILED;
+    }
+    // Everything else is cached, so a run that forces only the report stage recomputes it alone.
+    List<String> args = new ArrayList<>(List.of("run", file.toString(), "--force", Stages.REPORT));
+    args.addAll(List.of("--store", runs.root().toString(), "--progress", "log"));
+    args.addAll(List.of("--device", engine.device.toString(), "--threads", "" + engine.threads));
+    options.overrides.forEach(o -> args.addAll(List.of("--set", o)));
+    if (options.noScripts) {
+      args.add("--no-scripts");
+    }
+    CommandLine run = Main.newCommandLine();
+    run.setOut(spec.commandLine().getOut());
+    run.setErr(spec.commandLine().getErr());
+    int code = run.execute(args.toArray(String[]::new));
+    if (code == ExitCode.OK) {
+      runs.cells(name, Stages.REPORT).stream()
+          .filter(
+              c ->
+                  loaded.matrix().cells().stream()
+                      .anyMatch(m -> m.id().equals(c.record().cellId())))
+          .forEach(
+              c ->
+                  spec.commandLine()
+                      .getOut()
+                      .println("report: " + c.artifact("report/index.html")));
+      spec.commandLine().getOut().flush();
+    }
+    return code;
+  }
+}

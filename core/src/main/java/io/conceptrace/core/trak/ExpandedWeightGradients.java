@@ -25,13 +25,9 @@ final class ExpandedWeightGradients implements PerExampleGradients {
   ExpandedWeightGradients(ConceptModel model, ParameterGroups groups) {
     this.model = model;
     this.groups = groups;
-    Map<String, NDArray> params = model.subnetwork().parameters();
-    this.selected = groups.select(params.keySet());
-    long p = 0;
-    for (String name : selected) {
-      p += params.get(name).size();
-    }
-    this.dimension = p + (groups.probe() ? model.probe().width() + 1L : 0L);
+    SelectedParameters chosen = SelectedParameters.of(model, groups);
+    this.selected = chosen.names();
+    this.dimension = chosen.dimension();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.conceptrace.runner.cli;
 
-import io.conceptrace.dsl.matrix.Cell;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.store.RunStore;
 import java.nio.file.Path;
@@ -54,7 +53,7 @@ public final class ReportCommand implements Callable<Integer> {
     long missing =
         loaded.matrix().cells().stream()
             .filter(c -> !c.stage().equals(Stages.REPORT))
-            .filter((Cell c) -> !runs.isComplete(name, c.stage(), c.id()))
+            .filter(c -> !runs.isComplete(name, c.stage(), c.id()))
             .count();
     if (missing > 0) {
       spec.commandLine()

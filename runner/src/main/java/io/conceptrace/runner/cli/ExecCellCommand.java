@@ -119,7 +119,7 @@ public final class ExecCellCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(experiment, compute, host),
+            StageRunners.forExperiment(experiment, compute, host, threads),
             replace ? List.of(cellId) : List.of(),
             new RunPolicy(false),
             provenance(compute.info()));

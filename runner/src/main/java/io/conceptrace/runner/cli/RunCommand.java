@@ -178,7 +178,8 @@ public final class RunCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(experiment, compute, host),
+            StageRunners.forExperiment(
+                experiment, compute, host, budget.jobs() * budget.intraOpThreads()),
             force,
             new RunPolicy(keepGoing),
             provenance(compute.info()));

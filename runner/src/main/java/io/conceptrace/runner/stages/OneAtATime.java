@@ -1,5 +1,6 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.runner.exec.SummaryRow;
@@ -15,17 +16,25 @@ import java.util.concurrent.locks.ReadWriteLock;
  * and when TRAK ran next to training on another worker, some retrained models and attributions
  * differed between identical runs (measured: up to 3.5e-3 in a weight), which would break "a
  * resumed run gives the same numbers". A waiting worker keeps its slot.
+ *
+ * <p>A cell that runs alone gets every core of the budget ({@code aloneThreads} intra-op threads)
+ * instead of its share, else the cores of the idle workers would sit unused while it runs. PyTorch
+ * keeps the OpenMP and MKL thread counts per native thread, so raising them on this worker and
+ * restoring them afterwards touches no other worker, and none computes meanwhile. The count is a
+ * pure function of the budget, so identical invocations still sum in the same order.
+ *
+ * @param aloneThreads intra-op threads while alone; 0 keeps the process's setting
  */
-record OneAtATime(StageRunner stage, Lock lock) implements StageRunner {
+record OneAtATime(StageRunner stage, Lock lock, int aloneThreads) implements StageRunner {
 
-  /** Alone in the process. */
-  static OneAtATime alone(StageRunner stage, ReadWriteLock lock) {
-    return new OneAtATime(stage, lock.writeLock());
+  /** Alone in the process, with {@code threads} intra-op threads (0: unchanged). */
+  static OneAtATime alone(StageRunner stage, ReadWriteLock lock, int threads) {
+    return new OneAtATime(stage, lock.writeLock(), threads);
   }
 
   /** Together with other shared stages, never next to an {@link #alone} one. */
   static OneAtATime shared(StageRunner stage, ReadWriteLock lock) {
-    return new OneAtATime(stage, lock.readLock());
+    return new OneAtATime(stage, lock.readLock(), 0);
   }
 
   @Override
@@ -34,7 +43,13 @@ record OneAtATime(StageRunner stage, Lock lock) implements StageRunner {
     lock.lockInterruptibly();
     try {
       ctx.checkCancelled();
-      return stage.run(ctx);
+      ctx.startClock();
+      if (aloneThreads > 0) {
+        ctx.provenance("threads", Integer.toString(aloneThreads));
+      }
+      return aloneThreads > 0
+          ? ComputeEngine.withIntraOpThreads(aloneThreads, () -> stage.run(ctx))
+          : stage.run(ctx);
     } finally {
       lock.unlock();
     }

@@ -19,9 +19,14 @@ public final class StageRunners {
    * Every stage's runner. The data sets and concept sets are opened once and shared by the cells.
    *
    * @param scripts the Kotlin host for predicate concepts (empty under {@code --no-scripts})
+   * @param aloneThreads intra-op threads of a cell that runs alone in the process (attribution):
+   *     every core of the worker budget
    */
   public static Map<String, StageRunner> forExperiment(
-      Experiment experiment, ComputeEngine engine, Optional<KotlinScriptHost> scripts) {
+      Experiment experiment,
+      ComputeEngine engine,
+      Optional<KotlinScriptHost> scripts,
+      int aloneThreads) {
     StudyData data = new StudyData(experiment);
     Concepts concepts = new Concepts(experiment, data, scripts);
     TrainStage train = new TrainStage(experiment, data, engine);
@@ -40,7 +45,7 @@ public final class StageRunners {
     out.replaceAll(
         (stage, runner) ->
             stage.equals(Stages.ATTRIBUTE)
-                ? OneAtATime.alone(new GradModeOff(runner), turns)
+                ? OneAtATime.alone(new GradModeOff(runner), turns, aloneThreads)
                 : OneAtATime.shared(new GradModeOff(runner), turns));
     return out;
   }

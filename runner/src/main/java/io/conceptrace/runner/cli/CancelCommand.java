@@ -8,15 +8,12 @@ import io.conceptrace.runner.exec.slurm.SlurmJob;
 import io.conceptrace.runner.exec.slurm.SubmittedJob;
 import io.conceptrace.store.RunStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ctrace cancel FILE}: scancel the experiment's queued and running Slurm jobs. */
@@ -30,21 +27,12 @@ import picocli.CommandLine.Spec;
 public final class CancelCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin ExperimentOptions options;
-
-  @Parameters(paramLabel = "FILE", description = "Experiment file.")
-  Path file;
-
-  @Option(
-      names = "--store",
-      paramLabel = "DIR",
-      description = "Run store root (default: the file's execution.store).")
-  Path store;
+  @Mixin StudyArguments study;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    LoadedExperiment loaded = LoadedExperiment.load(file, options, options.scriptHost());
+    LoadedExperiment loaded = study.load();
     if (!loaded.ok()) {
       loaded.printProblems(spec.commandLine().getErr());
       return ExitCode.BAD_INPUT;
@@ -53,7 +41,7 @@ public final class CancelCommand implements Callable<Integer> {
     if (!slurm.available()) {
       throw new BadInputException("cancel: sbatch/scancel are not on the PATH (no Slurm client)");
     }
-    RunStore runs = new RunStore(store != null ? store : loaded.experiment().execution().store());
+    RunStore runs = study.runStore(loaded);
     List<SubmittedJob> jobs = new JobLedger(runs, loaded.matrix().experiment()).jobs();
     Map<String, SlurmJob> states = slurm.jobs(jobs.stream().map(SubmittedJob::jobId).toList());
     List<String> active =

@@ -5,12 +5,8 @@ import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.EngineInfo;
 import io.conceptrace.core.engine.EngineOptions;
 import io.conceptrace.dsl.Experiment;
-import io.conceptrace.dsl.ExperimentException;
-import io.conceptrace.dsl.ExperimentLoader;
-import io.conceptrace.dsl.matrix.MatrixExpander;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.dsl.script.KotlinScriptHost;
-import io.conceptrace.dsl.script.ScriptException;
 import io.conceptrace.mlflow.Invocation;
 import io.conceptrace.mlflow.MlflowConnection;
 import io.conceptrace.mlflow.Tracking;
@@ -86,22 +82,13 @@ public final class ExecCellCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Optional<KotlinScriptHost> host = options.scriptHost();
-    Experiment experiment;
-    RunMatrix matrix;
-    try {
-      experiment =
-          new ExperimentLoader(
-                  new ExperimentLoader.Options(options.overrides, !options.noScripts, true, true),
-                  host)
-              .load(file);
-      matrix = new MatrixExpander(host).expand(experiment);
-    } catch (ExperimentException e) {
-      e.problems().forEach(err::println);
-      return ExitCode.BAD_INPUT;
-    } catch (ScriptException e) {
-      e.problems().forEach(err::println);
+    LoadedExperiment loaded = LoadedExperiment.load(file, options, host, true);
+    if (!loaded.ok()) {
+      loaded.printProblems(err);
       return ExitCode.BAD_INPUT;
     }
+    Experiment experiment = loaded.experiment();
+    RunMatrix matrix = loaded.matrix();
     if (matrix.get(cellId).isEmpty()) {
       throw new BadInputException(
           "cell "

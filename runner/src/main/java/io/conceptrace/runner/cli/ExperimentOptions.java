@@ -25,8 +25,17 @@ public final class ExperimentOptions {
 
   /** A loader for planning (data directories need not exist). */
   ExperimentLoader loader(Optional<KotlinScriptHost> host) {
+    return loader(host, false);
+  }
+
+  /**
+   * A loader.
+   *
+   * @param dataMustExist whether missing data directories are problems (for a run)
+   */
+  ExperimentLoader loader(Optional<KotlinScriptHost> host, boolean dataMustExist) {
     return new ExperimentLoader(
-        new ExperimentLoader.Options(overrides, !noScripts, false, true), host);
+        new ExperimentLoader.Options(overrides, !noScripts, dataMustExist, true), host);
   }
 
   /** The Kotlin host, unless {@code --no-scripts}. */

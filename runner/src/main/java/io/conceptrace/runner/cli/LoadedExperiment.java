@@ -14,10 +14,21 @@ import java.util.Optional;
 
 /** An experiment file loaded and expanded, or the problems that stopped it. */
 record LoadedExperiment(Experiment experiment, RunMatrix matrix, List<Problem> problems) {
+  /** Loads and expands {@code file} for planning: data directories need not exist. */
   static LoadedExperiment load(
       Path file, ExperimentOptions options, Optional<KotlinScriptHost> host) {
+    return load(file, options, host, false);
+  }
+
+  /**
+   * Loads and expands {@code file}.
+   *
+   * @param forRun whether the data directories must exist (a run reads them; planning does not)
+   */
+  static LoadedExperiment load(
+      Path file, ExperimentOptions options, Optional<KotlinScriptHost> host, boolean forRun) {
     try {
-      Experiment e = options.loader(host).load(file);
+      Experiment e = options.loader(host, forRun).load(file);
       RunMatrix m = new MatrixExpander(host).expand(e);
       return new LoadedExperiment(e, m, List.of());
     } catch (ExperimentException e) {

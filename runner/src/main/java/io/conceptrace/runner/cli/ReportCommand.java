@@ -2,7 +2,6 @@ package io.conceptrace.runner.cli;
 
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.store.RunStore;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -10,8 +9,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,27 +25,18 @@ import picocli.CommandLine.Spec;
 public final class ReportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin ExperimentOptions options;
+  @Mixin StudyArguments study;
 
   @Mixin EngineSelection engine;
 
-  @Parameters(paramLabel = "FILE", description = "Experiment file.")
-  Path file;
-
-  @Option(
-      names = "--store",
-      paramLabel = "DIR",
-      description = "Run store root (default: the file's execution.store).")
-  Path store;
-
   @Override
   public Integer call() {
-    LoadedExperiment loaded = LoadedExperiment.load(file, options, options.scriptHost());
+    LoadedExperiment loaded = study.load();
     if (!loaded.ok()) {
       loaded.printProblems(spec.commandLine().getErr());
       return ExitCode.BAD_INPUT;
     }
-    RunStore runs = new RunStore(store != null ? store : loaded.experiment().execution().store());
+    RunStore runs = study.runStore(loaded);
     String name = loaded.matrix().experiment();
     long missing =
         loaded.matrix().cells().stream()
@@ -61,16 +49,17 @@ public final class ReportCommand implements Callable<Integer> {
           .printf(
               "ctrace: error: %d cell(s) of %s have no result in %s yet; run `ctrace run %s`"
                   + " first (ctrace plan shows which)%n",
-              missing, name, runs.root(), file);
+              missing, name, runs.root(), study.file);
       spec.commandLine().getErr().flush();
       return ExitCode.RUN_FAILED;
     }
     // Everything else is cached, so a run that forces only the report stage recomputes it alone.
-    List<String> args = new ArrayList<>(List.of("run", file.toString(), "--force", Stages.REPORT));
+    List<String> args =
+        new ArrayList<>(List.of("run", study.file.toString(), "--force", Stages.REPORT));
     args.addAll(List.of("--store", runs.root().toString(), "--progress", "log"));
     args.addAll(List.of("--device", engine.device.toString(), "--threads", "" + engine.threads));
-    options.overrides.forEach(o -> args.addAll(List.of("--set", o)));
-    if (options.noScripts) {
+    study.options.overrides.forEach(o -> args.addAll(List.of("--set", o)));
+    if (study.options.noScripts) {
       args.add("--no-scripts");
     }
     CommandLine run = Main.newCommandLine();

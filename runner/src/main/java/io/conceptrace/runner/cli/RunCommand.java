@@ -4,13 +4,9 @@ import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.EngineInfo;
 import io.conceptrace.core.engine.EngineOptions;
 import io.conceptrace.dsl.Experiment;
-import io.conceptrace.dsl.ExperimentException;
-import io.conceptrace.dsl.ExperimentLoader;
 import io.conceptrace.dsl.Problem;
-import io.conceptrace.dsl.matrix.MatrixExpander;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.dsl.script.KotlinScriptHost;
-import io.conceptrace.dsl.script.ScriptException;
 import io.conceptrace.mlflow.Invocation;
 import io.conceptrace.mlflow.MlflowConnection;
 import io.conceptrace.mlflow.Tracking;
@@ -127,21 +123,13 @@ public final class RunCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Optional<KotlinScriptHost> host = options.scriptHost();
-    Experiment experiment;
-    RunMatrix matrix;
-    try {
-      // Unlike validate and plan, a run needs the data directories to exist.
-      experiment =
-          new ExperimentLoader(
-                  new ExperimentLoader.Options(options.overrides, !options.noScripts, true, true),
-                  host)
-              .load(file);
-      matrix = new MatrixExpander(host).expand(experiment);
-    } catch (ExperimentException e) {
-      return problems(e.problems(), err);
-    } catch (ScriptException e) {
-      return problems(e.problems(), err);
+    // Unlike validate and plan, a run needs the data directories to exist.
+    LoadedExperiment loaded = LoadedExperiment.load(file, options, host, true);
+    if (!loaded.ok()) {
+      return problems(loaded.problems(), err);
     }
+    Experiment experiment = loaded.experiment();
+    RunMatrix matrix = loaded.matrix();
     String where = executor != null ? executor : experiment.execution().executor();
     if (where.equals("slurm")) {
       return SlurmRun.submit(

@@ -9,15 +9,12 @@ import io.conceptrace.runner.exec.slurm.SlurmStatus;
 import io.conceptrace.runner.stages.MatrixCell;
 import io.conceptrace.store.RunStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ctrace status FILE}: where every cell stands, from the run store and Slurm. */
@@ -32,26 +29,17 @@ import picocli.CommandLine.Spec;
 public final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Mixin ExperimentOptions options;
-
-  @Parameters(paramLabel = "FILE", description = "Experiment file.")
-  Path file;
-
-  @Option(
-      names = "--store",
-      paramLabel = "DIR",
-      description = "Run store root (default: the file's execution.store).")
-  Path store;
+  @Mixin StudyArguments study;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    LoadedExperiment loaded = LoadedExperiment.load(file, options, options.scriptHost());
+    LoadedExperiment loaded = study.load();
     if (!loaded.ok()) {
       loaded.printProblems(spec.commandLine().getErr());
       return ExitCode.BAD_INPUT;
     }
-    RunStore runs = new RunStore(store != null ? store : loaded.experiment().execution().store());
+    RunStore runs = study.runStore(loaded);
     String name = loaded.matrix().experiment();
     ExecutionPlan plan = Planner.plan(name, MatrixCell.of(loaded.matrix()), runs, List.of());
     SlurmClient slurm = SlurmCommands.fromEnvironment();

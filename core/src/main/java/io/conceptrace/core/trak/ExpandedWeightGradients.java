@@ -87,8 +87,10 @@ final class ExpandedWeightGradients implements PerExampleGradients {
     long[] dims = new long[p.getShape().dimension() + 1];
     dims[0] = batch;
     System.arraycopy(p.getShape().getShape(), 0, dims, 1, dims.length - 1);
-    NDArray e = p.expandDims(0).broadcast(new Shape(dims)).duplicate();
-    e.attach(scope);
-    return e;
+    // Ops on p land in p's manager (the network's, which lives as long as the model): move the
+    // view into the batch scope first so that nothing of this batch outlives it.
+    NDArray view = p.expandDims(0);
+    view.attach(scope);
+    return view.broadcast(new Shape(dims)).duplicate();
   }
 }

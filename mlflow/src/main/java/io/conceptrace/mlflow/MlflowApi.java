@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.mlflow.api.proto.Service;
 import org.mlflow.tracking.MlflowClient;
+import org.mlflow.tracking.MlflowHttpException;
 import org.mlflow.tracking.Page;
 
 /**
@@ -57,30 +58,55 @@ final class MlflowApi implements AutoCloseable {
     if (known != null) {
       return known;
     }
-    // Searching rather than get-by-name: the client retries (and warns about) get-by-name's 404.
-    Optional<Service.Experiment> existing =
-        client
-            .searchExperiments(
-                "name = '" + name.replace("'", "\\'") + "'", Service.ViewType.ALL, 1, List.of())
-            .getItems()
-            .stream()
-            .findFirst();
+    Optional<Service.Experiment> existing = find(name);
     String id;
     if (existing.isPresent()) {
-      if ("deleted".equals(existing.get().getLifecycleStage())) {
-        throw new IllegalStateException(
-            "MLflow experiment '"
-                + name
-                + "' is deleted on "
-                + connection
-                + "; restore it in the UI or delete it permanently (mlflow gc)");
-      }
-      id = existing.get().getExperimentId();
+      id = liveId(name, existing.get());
     } else {
-      id = client.createExperiment(name);
+      try {
+        id = client.createExperiment(name);
+      } catch (MlflowHttpException e) {
+        // Processes that start together (the Slurm jobs of one study, on a fresh server) can all
+        // find no experiment and all create it; the server keeps the first and refuses the rest.
+        // The others use the one that won.
+        Optional<Service.Experiment> winner =
+            isAlreadyExists(e) ? find(name) : Optional.<Service.Experiment>empty();
+        if (winner.isEmpty()) {
+          throw e;
+        }
+        id = liveId(name, winner.get());
+      }
     }
     experimentIds.put(name, id);
     return id;
+  }
+
+  /** The experiment named {@code name}, deleted or not. */
+  private Optional<Service.Experiment> find(String name) {
+    // Searching rather than get-by-name: the client retries (and warns about) get-by-name's 404.
+    return client
+        .searchExperiments(
+            "name = '" + name.replace("'", "\\'") + "'", Service.ViewType.ALL, 1, List.of())
+        .getItems()
+        .stream()
+        .findFirst();
+  }
+
+  private String liveId(String name, Service.Experiment experiment) {
+    if ("deleted".equals(experiment.getLifecycleStage())) {
+      throw new IllegalStateException(
+          "MLflow experiment '"
+              + name
+              + "' is deleted on "
+              + connection
+              + "; restore it in the UI or delete it permanently (mlflow gc)");
+    }
+    return experiment.getExperimentId();
+  }
+
+  static boolean isAlreadyExists(MlflowHttpException e) {
+    String body = e.getBodyMessage();
+    return body != null && body.contains("RESOURCE_ALREADY_EXISTS");
   }
 
   /** Creates a run with its identifying tags already set (so it can be found if we die next). */

@@ -104,7 +104,7 @@ final class MlflowApi implements AutoCloseable {
     return experiment.getExperimentId();
   }
 
-  static boolean isAlreadyExists(MlflowHttpException e) {
+  private static boolean isAlreadyExists(MlflowHttpException e) {
     String body = e.getBodyMessage();
     return body != null && body.contains("RESOURCE_ALREADY_EXISTS");
   }

@@ -28,7 +28,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -176,14 +175,7 @@ public final class ExecCellCommand implements Callable<Integer> {
   }
 
   private static Map<String, String> provenance(EngineInfo info) {
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("java", info.javaVersion());
-    p.put("djl", info.djlVersion());
-    p.put("pytorch", info.pytorchVersion());
-    p.put("device", info.device());
-    p.put("threads", Integer.toString(info.intraOpThreads()));
-    String v = ExecCellCommand.class.getPackage().getImplementationVersion();
-    p.put("ctrace", v == null ? "development" : v);
+    Map<String, String> p = Provenance.of(info);
     String job = System.getenv("SLURM_JOB_ID");
     if (job != null) {
       p.put("slurm-job", job);

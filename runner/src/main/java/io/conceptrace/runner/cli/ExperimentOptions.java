@@ -23,11 +23,6 @@ public final class ExperimentOptions {
               + " values they compute are shown as unevaluated.")
   boolean noScripts;
 
-  /** A loader for planning (data directories need not exist). */
-  ExperimentLoader loader(Optional<KotlinScriptHost> host) {
-    return loader(host, false);
-  }
-
   /**
    * A loader.
    *

@@ -1,10 +1,8 @@
 package io.conceptrace.runner.cli;
 
 import io.conceptrace.core.engine.ComputeEngine;
-import io.conceptrace.core.engine.EngineInfo;
 import io.conceptrace.core.engine.EngineOptions;
 import io.conceptrace.dsl.Experiment;
-import io.conceptrace.dsl.Problem;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.mlflow.Invocation;
@@ -30,10 +28,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -126,7 +122,8 @@ public final class RunCommand implements Callable<Integer> {
     // Unlike validate and plan, a run needs the data directories to exist.
     LoadedExperiment loaded = LoadedExperiment.load(file, options, host, true);
     if (!loaded.ok()) {
-      return problems(loaded.problems(), err);
+      loaded.printProblems(err);
+      return ExitCode.BAD_INPUT;
     }
     Experiment experiment = loaded.experiment();
     RunMatrix matrix = loaded.matrix();
@@ -170,7 +167,7 @@ public final class RunCommand implements Callable<Integer> {
                 experiment, compute, host, budget.jobs() * budget.intraOpThreads()),
             force,
             new RunPolicy(keepGoing),
-            provenance(compute.info()));
+            Provenance.of(compute.info()));
     err.printf(
         "ctrace: %s on %s: %d job(s) × %d thread(s), store %s%n",
         matrix.experiment(), compute.device(), budget.jobs(), budget.intraOpThreads(), runs.root());
@@ -214,12 +211,6 @@ public final class RunCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  private static int problems(List<Problem> problems, PrintWriter err) {
-    problems.forEach(err::println);
-    err.flush();
-    return ExitCode.BAD_INPUT;
-  }
-
   private AutoCloseable display(PrintWriter err) {
     boolean bars =
         switch (progress.toLowerCase(Locale.ROOT)) {
@@ -237,17 +228,5 @@ public final class RunCommand implements Callable<Integer> {
   private String commandLine() {
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
     return "ctrace " + String.join(" ", args);
-  }
-
-  private static Map<String, String> provenance(EngineInfo info) {
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("java", info.javaVersion());
-    p.put("djl", info.djlVersion());
-    p.put("pytorch", info.pytorchVersion());
-    p.put("device", info.device());
-    p.put("threads", Integer.toString(info.intraOpThreads()));
-    String v = RunCommand.class.getPackage().getImplementationVersion();
-    p.put("ctrace", v == null ? "development" : v);
-    return p;
   }
 }

@@ -44,12 +44,11 @@ record OneAtATime(StageRunner stage, Lock lock, int aloneThreads) implements Sta
     try {
       ctx.checkCancelled();
       ctx.startClock();
-      if (aloneThreads > 0) {
-        ctx.provenance("threads", Integer.toString(aloneThreads));
+      if (aloneThreads <= 0) {
+        return stage.run(ctx);
       }
-      return aloneThreads > 0
-          ? ComputeEngine.withIntraOpThreads(aloneThreads, () -> stage.run(ctx))
-          : stage.run(ctx);
+      ctx.provenance("threads", Integer.toString(aloneThreads));
+      return ComputeEngine.withIntraOpThreads(aloneThreads, () -> stage.run(ctx));
     } finally {
       lock.unlock();
     }

@@ -2,6 +2,7 @@ package io.conceptrace.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -105,8 +106,14 @@ public final class FunctionalOps {
     return derived;
   }
 
+  /**
+   * PyTorch's {@code relu}: one fused kernel whose gradient is 0 at exactly 0, as in {@code
+   * torch.nn.ReLU}. (The earlier {@code maximum(x, 0)} gave 0.5 there, cost several element-wise
+   * passes in backward, and saved a scalar tensor over Java memory for backward; see {@link
+   * Scalars}.)
+   */
   public static NDArray relu(NDArray x) {
-    return x.maximum(0f);
+    return Activation.relu(x);
   }
 
   /** torchvision's stem max-pool: 3×3, stride 2, padding 1. */

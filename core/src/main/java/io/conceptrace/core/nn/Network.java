@@ -7,13 +7,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.core.BadInputException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -22,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 /**
  * A functional image classifier: its parameters live in an ordered name → array map and the forward
@@ -42,6 +47,7 @@ import java.util.SplittableRandom;
 public final class Network implements AutoCloseable {
   static final String FORMAT = "ctrace-network";
   static final int FORMAT_VERSION = 1;
+  private static final LocalDateTime ZIP_EPOCH = LocalDateTime.of(1980, 1, 1, 0, 0);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ArchitectureSpec spec;
@@ -158,9 +164,7 @@ public final class Network implements AutoCloseable {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      try (OutputStream out = Files.newOutputStream(file)) {
-        all.encode(out, NDList.Encoding.NPZ);
-      }
+      writeReproducibleNpz(all, file);
       JSON.writerWithDefaultPrettyPrinter()
           .writeValue(
               sidecarOf(file).toFile(),
@@ -172,6 +176,27 @@ public final class Network implements AutoCloseable {
                   List.copyOf(buffers.keySet())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write network to " + file, e);
+    }
+  }
+
+  /**
+   * DJL's NPZ writer stamps every zip entry with the current time, so identical weights gave
+   * different bytes and a byte comparison of two runs could not tell equal models from different
+   * ones. The entries are copied unchanged into a zip whose entry times are fixed (the DOS epoch,
+   * written as local time so the bytes do not depend on the time zone); DJL reads it as before.
+   */
+  private static void writeReproducibleNpz(NDList arrays, Path file) throws IOException {
+    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+    arrays.encode(encoded, NDList.Encoding.NPZ);
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(encoded.toByteArray()));
+        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
+      for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+        ZipEntry fixed = new ZipEntry(entry.getName());
+        fixed.setTimeLocal(ZIP_EPOCH);
+        out.putNextEntry(fixed);
+        in.transferTo(out);
+        out.closeEntry();
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.core.nn.Network;
+import io.conceptrace.core.nn.Scalars;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -129,7 +130,7 @@ public final class BaseTrainer {
     int classes = (int) logits.getShape().get(1);
     NDArray logp = logits.logSoftmax(1);
     NDArray target =
-        labels.oneHot(classes).mul((float) (1 - epsilon)).add((float) (epsilon / classes));
+        Scalars.mul(labels.oneHot(classes), (float) (1 - epsilon)).add((float) (epsilon / classes));
     return logp.mul(target).sum(new int[] {1}).neg().mean();
   }
 

@@ -3,6 +3,7 @@ package io.conceptrace.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.nn.Autograd;
+import io.conceptrace.core.nn.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,14 +57,14 @@ public final class Optimizer implements AutoCloseable {
       g.attach(scratch);
       NDArray d = g;
       if (spec.weightDecay() > 0 && (spec.decayBatchNorm() || !isBatchNorm(name))) {
-        d = d.add(temp(p.mul((float) spec.weightDecay()), scratch));
+        d = d.add(temp(Scalars.mul(p, (float) spec.weightDecay()), scratch));
       }
       NDArray update =
           switch (spec.kind()) {
             case SGD -> sgd(name, d, scratch);
             case ADAM -> adam(name, d, scratch);
           };
-      p.subi(temp(update.mul(lr), scratch));
+      p.subi(temp(Scalars.mul(update, lr), scratch));
       Autograd.zeroGradient(p);
     }
   }
@@ -79,9 +80,9 @@ public final class Optimizer implements AutoCloseable {
       buf.attach(stateManager);
       first.put(name, buf);
     } else {
-      buf.muli(mu).addi(d);
+      Scalars.muli(buf, mu).addi(d);
     }
-    return spec.nesterov() ? d.add(temp(buf.mul(mu), scratch)) : buf;
+    return spec.nesterov() ? d.add(temp(Scalars.mul(buf, mu), scratch)) : buf;
   }
 
   private NDArray adam(String name, NDArray d, NDManager scratch) {
@@ -89,12 +90,12 @@ public final class Optimizer implements AutoCloseable {
     float b2 = (float) spec.beta2();
     NDArray m = first.computeIfAbsent(name, k -> state(d));
     NDArray v = second.computeIfAbsent(name, k -> state(d));
-    m.muli(b1).addi(d.mul(1 - b1));
-    v.muli(b2).addi(d.square().mul(1 - b2));
+    Scalars.muli(m, b1).addi(Scalars.mul(d, 1 - b1));
+    Scalars.muli(v, b2).addi(Scalars.mul(d.square(), 1 - b2));
     double c1 = 1 - Math.pow(b1, steps);
     double c2 = 1 - Math.pow(b2, steps);
-    NDArray mHat = temp(m.div((float) c1), scratch);
-    NDArray denom = temp(v.div((float) c2), scratch).sqrt().add((float) spec.epsilon());
+    NDArray mHat = temp(Scalars.div(m, (float) c1), scratch);
+    NDArray denom = temp(Scalars.div(v, (float) c2), scratch).sqrt().add((float) spec.epsilon());
     return mHat.div(denom);
   }
 

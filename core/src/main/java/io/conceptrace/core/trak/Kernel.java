@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.conceptrace.core.nn.Scalars;
 
 /**
  * The after-kernel inverse K = (ΦᵀΦ + λI)⁻¹ of one model, k × k, row-major, in float64.
@@ -223,6 +224,6 @@ public record Kernel(int dim, double[] inverse, double lambda) {
   /** K as a float64 NDArray [k, k], optionally scaled. */
   NDArray toNDArray(NDManager manager, double scale) {
     NDArray k = manager.create(inverse, new Shape(dim, dim));
-    return scale == 1.0 ? k : k.mul(scale);
+    return scale == 1.0 ? k : Scalars.mul(k, scale);
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.conceptrace.core.nn.Scalars;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,8 @@ final class LoopGradients implements PerExampleGradients {
         xi.attach(scope);
         try (GradientCollector collector = owner.getEngine().newGradientCollector()) {
           NDArray a = model.probeInput(model.subnetwork().forward(xi, copies)).reshape(-1);
-          NDArray margin = a.mul(wv).sum().add(bv.reshape(new Shape())).mul(labels[i] ? 1f : -1f);
+          NDArray margin =
+              Scalars.mul(a.mul(wv).sum().add(bv.reshape(new Shape())), labels[i] ? 1f : -1f);
           margins[i] = margin.getFloat();
           collector.backward(margin);
         }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
@@ -52,28 +51,6 @@ public final class ComputeEngine {
   /** The intra-op thread count of the calling thread's PyTorch ops. */
   public static int intraOpThreads() {
     return JniUtils.getNumThreads();
-  }
-
-  /**
-   * Runs {@code body} with {@code threads} intra-op threads on the calling thread, then restores
-   * the count. PyTorch keeps the OpenMP and MKL counts per native thread ({@code
-   * at::set_num_threads} sets the caller's), so threads that already computed keep theirs; the
-   * process-wide default that a not yet started thread would pick up is restored afterwards too.
-   */
-  public static <T> T withIntraOpThreads(int threads, Callable<T> body) throws Exception {
-    if (threads < 1) {
-      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-    }
-    int before = JniUtils.getNumThreads();
-    if (threads == before) {
-      return body.call();
-    }
-    JniUtils.setNumThreads(threads);
-    try {
-      return body.call();
-    } finally {
-      JniUtils.setNumThreads(before);
-    }
   }
 
   static Device resolve(DeviceSpec spec, int gpuCount) {

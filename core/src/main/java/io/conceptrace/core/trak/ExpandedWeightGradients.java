@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
+import io.conceptrace.core.nn.Autograd;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +62,12 @@ final class ExpandedWeightGradients implements PerExampleGradients {
       NDArray signs = scope.create(Trak.signs(labels));
       float[] margins;
       NDList parts = new NDList();
-      try (GradientCollector collector = owner.getEngine().newGradientCollector()) {
+      try (Autograd.Scope tape = Autograd.record()) {
         NDArray a = model.probeInput(model.subnetwork().forward(x, expanded));
         NDArray s = a.mul(wb).sum(new int[] {1}).add(bb);
         NDArray margin = s.mul(signs);
         margins = margin.toFloatArray();
-        collector.backward(margin.sum());
+        tape.backward(margin.sum());
       }
       for (NDArray e : expanded.values()) {
         parts.add(e.getGradient().reshape(batch, -1));

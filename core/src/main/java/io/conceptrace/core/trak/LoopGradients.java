@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
+import io.conceptrace.core.nn.Autograd;
 import io.conceptrace.core.nn.Scalars;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,12 +60,12 @@ final class LoopGradients implements PerExampleGradients {
         }
         NDArray xi = x.get(new NDIndex("{}:{}", i, i + 1));
         xi.attach(scope);
-        try (GradientCollector collector = owner.getEngine().newGradientCollector()) {
+        try (Autograd.Scope tape = Autograd.record()) {
           NDArray a = model.probeInput(model.subnetwork().forward(xi, copies)).reshape(-1);
           NDArray margin =
               Scalars.mul(a.mul(wv).sum().add(bv.reshape(new Shape())), labels[i] ? 1f : -1f);
           margins[i] = margin.getFloat();
-          collector.backward(margin);
+          tape.backward(margin);
         }
         NDList parts = new NDList();
         for (NDArray c : copies.values()) {

@@ -38,7 +38,8 @@
  * ΦᵀΦ, and the {@link io.conceptrace.core.trak.EnsembleMode#PLAIN} ensemble (the TRAK paper's
  * estimator; {@code TRAKER} reproduces the reference's 1/mean|K| rescaling for comparisons).
  *
- * <p>DJL allows one gradient collector per process at a time ({@code PtGradientCollector} keeps a
- * global flag), so featurization cannot overlap with training in the same JVM.
+ * <p>Gradients are recorded with {@link io.conceptrace.core.nn.Autograd}, whose scope is confined
+ * to the calling thread (DJL's {@code GradientCollector} allows one per process), so featurization
+ * may run beside training in the same JVM.
  */
 package io.conceptrace.core.trak;

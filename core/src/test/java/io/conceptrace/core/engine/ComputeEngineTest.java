@@ -8,11 +8,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ComputeEngineTest {
@@ -27,48 +24,6 @@ class ComputeEngineTest {
     assertThat(info.offline()).isTrue();
     assertThat(info.intraOpThreads()).isEqualTo(2);
     assertThat(info.nativeLibrary()).contains("libtorch");
-  }
-
-  @Test
-  void raisesIntraOpThreadsOnTheCallingThreadOnlyAndRestoresThem() throws Exception {
-    ComputeEngine engine = ComputeEngine.start(new EngineOptions(DeviceSpec.CPU, 1));
-    CountDownLatch otherReady = new CountDownLatch(1);
-    CountDownLatch raised = new CountDownLatch(1);
-    AtomicInteger otherDuring = new AtomicInteger(-1);
-    Thread other =
-        new Thread(
-            () -> {
-              // A worker that has already computed, like the waiting workers of a run.
-              try (NDManager m = engine.engine().newBaseManager(engine.device())) {
-                // An element-wise op runs through at::parallel_for, which fixes this thread's
-                // count.
-                m.ones(new Shape(1 << 20)).add(1f).sum().toFloatArray();
-              }
-              otherReady.countDown();
-              try {
-                raised.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              otherDuring.set(ComputeEngine.intraOpThreads());
-            });
-    other.start();
-    otherReady.await();
-
-    int inside =
-        ComputeEngine.withIntraOpThreads(
-            2,
-            () -> {
-              raised.countDown();
-              other.join();
-              return ComputeEngine.intraOpThreads();
-            });
-
-    assertThat(inside).isEqualTo(2);
-    assertThat(otherDuring.get()).isEqualTo(1);
-    assertThat(ComputeEngine.intraOpThreads()).isEqualTo(1);
-    assertThatThrownBy(() -> ComputeEngine.withIntraOpThreads(0, () -> 0))
-        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -105,7 +105,7 @@ public final class ExecCellCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(experiment, compute, host, threads),
+            StageRunners.forExperiment(experiment, compute, host),
             replace ? List.of(cellId) : List.of(),
             new RunPolicy(false),
             provenance(compute.info()));

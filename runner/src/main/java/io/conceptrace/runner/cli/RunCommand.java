@@ -163,8 +163,7 @@ public final class RunCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(
-                experiment, compute, host, budget.jobs() * budget.intraOpThreads()),
+            StageRunners.forExperiment(experiment, compute, host),
             force,
             new RunPolicy(keepGoing),
             Provenance.of(compute.info()));

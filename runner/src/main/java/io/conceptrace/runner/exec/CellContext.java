@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything a {@link StageRunner} gets for one cell: the cell, where to write, its complete
@@ -26,9 +25,7 @@ public final class CellContext {
   private final ExecutionListener listener;
   private final InFlightCell inFlight;
   private final Map<String, String> provenance;
-  // Reset by startClock() once a cell that waited for its turn begins; read at commit.
-  private volatile Instant startedAt;
-  private volatile double waitedSeconds;
+  private final Instant startedAt;
   private final Random rng;
 
   CellContext(
@@ -48,7 +45,7 @@ public final class CellContext {
     this.token = token;
     this.listener = listener;
     this.inFlight = inFlight;
-    this.provenance = new ConcurrentHashMap<>(provenance);
+    this.provenance = Map.copyOf(provenance);
     this.startedAt = startedAt;
     this.rng = new Random(cell.seed());
   }
@@ -132,21 +129,6 @@ public final class CellContext {
   }
 
   /**
-   * Starts the cell's clock now: time spent before (waiting for a turn) is recorded as the {@code
-   * waited} timing instead of counting as the cell's run time.
-   */
-  public void startClock() {
-    Instant now = Instant.now();
-    waitedSeconds += Duration.between(startedAt, now).toMillis() / 1000.0;
-    startedAt = now;
-  }
-
-  /** Overrides one provenance entry of this cell's record (e.g. the threads it really used). */
-  public void provenance(String key, String value) {
-    provenance.put(key, value);
-  }
-
-  /**
    * A FINISHED record pre-filled with the cell's coordinates, settings, inputs, seed, start time
    * and provenance; add timings and commit it with {@link #commit(CellRecord.Builder)}.
    */
@@ -166,9 +148,6 @@ public final class CellContext {
   public StoredCell commit(CellRecord.Builder record) {
     Instant end = Instant.now();
     record.finishedAt(end).timing("total", Duration.between(startedAt, end).toMillis() / 1000.0);
-    if (waitedSeconds > 0) {
-      record.timing("waited", waitedSeconds);
-    }
     return inFlight
         .commit(record.build())
         .orElseThrow(() -> new CellCancelledException("stopped before the cell was published"));

@@ -8,8 +8,6 @@ import io.conceptrace.runner.exec.StageRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /** The stage runners of an experiment, by stage name. */
 public final class StageRunners {
@@ -18,15 +16,16 @@ public final class StageRunners {
   /**
    * Every stage's runner. The data sets and concept sets are opened once and shared by the cells.
    *
+   * <p>Every stage runs beside every other: gradients are recorded per thread ({@code
+   * core.nn.Autograd}), so attribution needs no process-wide lock. (An earlier lock let TRAK run
+   * only alone, because identical runs differed when it ran beside training; the cause was a scalar
+   * freed by the garbage collector before backward read it, see {@code core.nn.Scalars} and
+   * docs/execution.md.)
+   *
    * @param scripts the Kotlin host for predicate concepts (empty under {@code --no-scripts})
-   * @param aloneThreads intra-op threads of a cell that runs alone in the process (attribution):
-   *     every core of the worker budget
    */
   public static Map<String, StageRunner> forExperiment(
-      Experiment experiment,
-      ComputeEngine engine,
-      Optional<KotlinScriptHost> scripts,
-      int aloneThreads) {
+      Experiment experiment, ComputeEngine engine, Optional<KotlinScriptHost> scripts) {
     StudyData data = new StudyData(experiment);
     Concepts concepts = new Concepts(experiment, data, scripts);
     TrainStage train = new TrainStage(experiment, data, engine);
@@ -41,12 +40,7 @@ public final class StageRunners {
     out.put(
         Stages.REPORT,
         new ReportStage(Optional.ofNullable(experiment.file()), Optional.of(data::train)));
-    ReadWriteLock turns = new ReentrantReadWriteLock();
-    out.replaceAll(
-        (stage, runner) ->
-            stage.equals(Stages.ATTRIBUTE)
-                ? OneAtATime.alone(new GradModeOff(runner), turns, aloneThreads)
-                : OneAtATime.shared(new GradModeOff(runner), turns));
+    out.replaceAll((stage, runner) -> new GradModeOff(runner));
     return out;
   }
 }

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The same file and seed give bit-identical results whatever else the machine does: the tiny study
  * (base training, probes, TRAK, prune arms, retraining, re-probing, report) runs once as the
- * reference, then several times while busy threads compete for the cores and a thread forces
- * garbage collections, and every array, table and model file must equal the reference byte for
- * byte.
+ * reference with one cell at a time, then several times with two cells at once (attribution beside
+ * training and probing) while busy threads compete for the cores and a thread forces garbage
+ * collections, and every array, table and model file must equal the reference byte for byte. Each
+ * cell computes on one intra-op thread in both, so only what runs beside it differs.
  *
  * <p>Before the fix in {@code core.nn.Scalars}, collections between a forward and a backward pass
  * corrupted gradients; the collecting thread makes that moment happen in nearly every run instead
@@ -33,7 +34,7 @@ class DeterminismUnderLoadTest {
 
   @Test
   void loadedRunsGiveTheBytesOfAQuietRun(@TempDir Path dir) throws Exception {
-    Map<String, byte[]> reference = run(dir.resolve("quiet"));
+    Map<String, byte[]> reference = run(dir.resolve("quiet"), "1");
     assertThat(reference.keySet())
         .anyMatch(p -> p.endsWith("model.npz"))
         .anyMatch(p -> p.endsWith("scores.npy"))
@@ -48,7 +49,7 @@ class DeterminismUnderLoadTest {
       load.add(start(() -> collectGarbage(stop)));
       Map<String, byte[]> loaded;
       try {
-        loaded = run(dir.resolve("loaded-" + i));
+        loaded = run(dir.resolve("loaded-" + i), "2");
       } finally {
         stop.set(true);
         for (Thread t : load) {
@@ -65,8 +66,10 @@ class DeterminismUnderLoadTest {
   }
 
   /** Runs the study into a fresh store; its .npy, .csv and .npz files by store-relative path. */
-  private static Map<String, byte[]> run(Path store) throws IOException {
-    CliHarness r = CliHarness.run("run", TINY.toString(), "--store", store.toString());
+  private static Map<String, byte[]> run(Path store, String jobs) throws IOException {
+    CliHarness r =
+        CliHarness.run(
+            "run", TINY.toString(), "--store", store.toString(), "--jobs", jobs, "--threads", "1");
     assertThat(r.exitCode()).as(r.err()).isZero();
     Map<String, byte[]> files = new TreeMap<>();
     try (Stream<Path> all = Files.walk(store)) {

@@ -71,18 +71,13 @@ class VerifyCommandTest {
     CliHarness verify = CliHarness.run("verify", PLAN, "--store", store.toString());
     assertThat(verify.exitCode()).isEqualTo(ExitCode.RUN_FAILED);
     assertThat(verify.out().lines().filter(l -> l.startsWith("damaged ")))
-        .containsExactlyInAnyOrder(
+        .hasSize(2)
+        .contains(
             "damaged "
                 + baseIds.get(0)
                 + " train-base "
                 + first
-                + ": model/model.npz has 10 bytes, cell.json records 1000",
-            verify
-                .out()
-                .lines()
-                .filter(l -> l.startsWith("damaged " + baseIds.get(1)))
-                .findFirst()
-                .orElse("(second cell missing)"));
+                + ": model/model.npz has 10 bytes, cell.json records 1000");
     assertThat(verify.out())
         .contains(
             "damaged "

@@ -185,6 +185,16 @@ public final class CellTask {
             start,
             Instant.now());
       }
+      // A job that computes one cell (Slurm) does not repair its inputs: it refuses damaged ones.
+      CellCheck input = store.check(plan.experiment(), in.stage(), id, Verification.QUICK);
+      if (!input.isIntact()) {
+        return new CellOutcome(
+            cell,
+            CellState.BLOCKED,
+            "input " + in.label() + " is damaged: " + input.problem(),
+            start,
+            Instant.now());
+      }
       inputs.add(stored.get());
     }
     try (CellWriter writer = store.open(plan.experiment(), cell.stage(), cell.id())) {

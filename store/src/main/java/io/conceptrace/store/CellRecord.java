@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param finishedAt when work ended
  * @param timings named durations in seconds (e.g. {@code total}, {@code featurize})
  * @param provenance versions and environment (Java, DJL, PyTorch, device, host)
+ * @param files every file of a committed cell (relative path → size, SHA-256, modification time),
+ *     filled in by {@link CellWriter#commit}; empty for attempts. A reader checks the files it
+ *     finds against it ({@link RunStore#check}).
  */
 public record CellRecord(
     String cellId,
@@ -37,7 +40,8 @@ public record CellRecord(
     Instant startedAt,
     Instant finishedAt,
     Map<String, Double> timings,
-    Map<String, String> provenance) {
+    Map<String, String> provenance,
+    Map<String, FileDigest> files) {
 
   public CellRecord {
     StoreNames.requireSafe("cell id", cellId);
@@ -52,6 +56,8 @@ public record CellRecord(
     Objects.requireNonNull(finishedAt, "finishedAt");
     timings = Map.copyOf(timings);
     provenance = Map.copyOf(provenance);
+    // Records of attempts, and those written before digests existed, have none.
+    files = files == null ? Map.of() : Map.copyOf(files);
   }
 
   /** Seconds between start and finish. */
@@ -79,7 +85,27 @@ public record CellRecord(
         startedAt,
         end,
         timings,
-        provenance);
+        provenance,
+        files);
+  }
+
+  /** A copy that records the committed files. */
+  CellRecord withFiles(Map<String, FileDigest> committed) {
+    return new CellRecord(
+        cellId,
+        experiment,
+        stage,
+        coordinates,
+        settings,
+        inputs,
+        seed,
+        status,
+        message,
+        startedAt,
+        finishedAt,
+        timings,
+        provenance,
+        committed);
   }
 
   /** Builds a {@link CellRecord}. */
@@ -165,7 +191,8 @@ public record CellRecord(
           startedAt,
           end,
           timings,
-          provenance);
+          provenance,
+          Map.of());
     }
   }
 }

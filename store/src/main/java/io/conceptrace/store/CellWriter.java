@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +22,7 @@ import java.util.stream.Stream;
  * thread-safe: one writer per cell and thread.
  */
 public final class CellWriter implements AutoCloseable {
+  private static final int MAX_COMMIT_TRIES = 4;
   private final RunStore store;
   private final String experiment;
   private final String stage;
@@ -99,41 +103,115 @@ public final class CellWriter implements AutoCloseable {
   }
 
   /**
-   * Publishes the cell: writes {@code cell.json}, syncs the files, and renames the directory into
-   * place in one atomic step. If another process already published the same cell, its copy wins and
-   * this one is discarded (both computed the same content-addressed result).
+   * Publishes the cell: records every file's size and hash in {@code cell.json}, syncs the files,
+   * and renames the directory into place in one atomic step. If another process already published
+   * the same cell, its copy wins and this one is discarded (both computed the same
+   * content-addressed result). A damaged directory in the way (no record, or files that do not
+   * match it) never blocks the commit: it is quarantined ({@link RunStore#quarantine}).
    */
   public StoredCell commit(CellRecord record) {
+    return publish(record, false);
+  }
+
+  /**
+   * As {@link #commit}, but an intact cell already in place is replaced (what {@code --force}
+   * does). The old cell stays readable until this one is complete: it is renamed aside just before
+   * this one is renamed in, and deleted after.
+   */
+  public StoredCell replace(CellRecord record) {
+    return publish(record, true);
+  }
+
+  private StoredCell publish(CellRecord record, boolean replaceIntact) {
     ensureOpen();
     requireOwn(record);
     if (record.status() != CellStatus.FINISHED) {
       throw new IllegalArgumentException("commit takes FINISHED records; use abandon for others");
     }
     closeMetrics();
+    Path target = store.cellDirectory(experiment, stage, cellId);
     try {
-      Files.write(temp.resolve(RunStore.CELL_FILE), Json.pretty(record));
+      CellRecord complete = record.withFiles(digests(temp));
+      Files.write(temp.resolve(RunStore.CELL_FILE), Json.pretty(complete));
       syncTree(temp);
-      Path target = store.cellDirectory(experiment, stage, cellId);
       Files.createDirectories(target.getParent());
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IllegalStateException(
-            "the run store's file system cannot rename atomically: " + store.root(), e);
-      } catch (FileSystemException e) {
-        // rename(2) onto a non-empty directory fails (ENOTEMPTY/EEXIST): another writer won.
-        if (!store.isComplete(experiment, stage, cellId)) {
-          throw e;
+      Path old = null;
+      for (int tries = 1; ; tries++) {
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          break;
+        } catch (AtomicMoveNotSupportedException e) {
+          throw new IllegalStateException(
+              "the run store's file system cannot rename atomically: " + store.root(), e);
+        } catch (FileSystemException e) {
+          // rename(2) onto a non-empty directory fails (ENOTEMPTY/EEXIST): something is in the
+          // way. A full or read-only disk fails the same call; that is no reason to retry.
+          if (StoreFault.of(e).isPresent() || tries == MAX_COMMIT_TRIES) {
+            throw e;
+          }
+          CellCheck inTheWay = store.check(experiment, stage, cellId, Verification.QUICK);
+          if (inTheWay.isIntact() && !replaceIntact) {
+            RunStore.deleteTree(temp); // another writer won
+            break;
+          }
+          if (inTheWay.isIntact()) {
+            old = moveAside(target);
+          } else if (inTheWay.isDamaged()) {
+            store.quarantine(experiment, stage, cellId, inTheWay.problem());
+          }
         }
-        RunStore.deleteTree(temp);
       }
       syncDirectory(target.getParent());
       done = true;
+      if (old != null) {
+        deleteQuietly(old);
+      }
       return store
           .find(experiment, stage, cellId)
           .orElseThrow(() -> new IllegalStateException("committed cell vanished: " + target));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot commit cell " + cellId, e);
+      throw new UncheckedIOException("cannot commit cell " + cellId + " to " + target, e);
+    }
+  }
+
+  /** Size, hash and time of every file in the directory, by relative path. */
+  private static Map<String, FileDigest> digests(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    Map<String, FileDigest> out = new TreeMap<>();
+    for (Path f : files) {
+      String name = dir.relativize(f).toString();
+      if (!name.equals(RunStore.CELL_FILE)) {
+        out.put(name, FileDigest.of(f));
+      }
+    }
+    return out;
+  }
+
+  /** Renames a cell about to be replaced into the experiment's {@code .superseded/}. */
+  private Path moveAside(Path cell) throws IOException {
+    Path aside =
+        store
+            .root()
+            .resolve(experiment)
+            .resolve(RunStore.SUPERSEDED_DIR)
+            .resolve(TempName.create(stage, cellId));
+    Files.createDirectories(aside.getParent());
+    try {
+      Files.move(cell, aside, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return null; // gone already
+    }
+    return aside;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      RunStore.deleteTree(dir);
+    } catch (UncheckedIOException e) {
+      // Only a leftover: the next run's cleanup removes it.
     }
   }
 
@@ -166,7 +244,8 @@ public final class CellWriter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record attempt of " + cellId, e);
     } finally {
-      RunStore.deleteTree(temp);
+      // Best effort: on a full or read-only disk the reason above matters, not this.
+      deleteQuietly(temp);
       done = true;
     }
   }
@@ -175,9 +254,13 @@ public final class CellWriter implements AutoCloseable {
   @Override
   public void close() {
     if (!done) {
-      closeMetrics();
-      RunStore.deleteTree(temp);
       done = true;
+      try {
+        closeMetrics();
+      } catch (UncheckedIOException e) {
+        // the files are discarded anyway
+      }
+      deleteQuietly(temp);
     }
   }
 

@@ -2,6 +2,8 @@ package io.conceptrace.store;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -40,7 +42,12 @@ final class TempName {
     }
   }
 
-  private static String host() {
+  /** When a process started, if the platform says (it does on Linux). */
+  static Optional<Instant> processStart(ProcessHandle process) {
+    return process.info().startInstant();
+  }
+
+  static String host() {
     try {
       return InetAddress.getLocalHost().getHostName().replace(SEP, "-");
     } catch (UnknownHostException e) {

@@ -18,10 +18,31 @@ public final class PlanRenderer {
    * @param cached whether a cell's complete output is already in the run store
    */
   public static String render(RunMatrix m, String source, Predicate<Cell> cached, Format format) {
-    return format == Format.MARKDOWN ? markdown(m, source, cached) : text(m, source, cached);
+    return render(m, source, cached, c -> false, format);
   }
 
-  private static String text(RunMatrix m, String source, Predicate<Cell> cached) {
+  /**
+   * @param damaged whether a cell's directory in the run store is damaged (it will run again); such
+   *     cells count as "to run" and are marked "damaged"
+   */
+  public static String render(
+      RunMatrix m, String source, Predicate<Cell> cached, Predicate<Cell> damaged, Format format) {
+    return format == Format.MARKDOWN
+        ? markdown(m, source, cached, damaged)
+        : text(m, source, cached, damaged);
+  }
+
+  private static String status(Cell cell, Predicate<Cell> cached, Predicate<Cell> damaged) {
+    return cached.test(cell) ? "cached" : damaged.test(cell) ? "damaged" : "to run";
+  }
+
+  private static String damagedCount(RunMatrix m, Predicate<Cell> damaged) {
+    long n = m.cells().stream().filter(damaged).count();
+    return n == 0 ? "" : " (" + n + " damaged)";
+  }
+
+  private static String text(
+      RunMatrix m, String source, Predicate<Cell> cached, Predicate<Cell> damaged) {
     StringBuilder b = new StringBuilder();
     long hit = m.cells().stream().filter(cached).count();
     b.append("experiment ")
@@ -32,7 +53,9 @@ public final class PlanRenderer {
         .append(m.size())
         .append(" cells, ")
         .append(m.size() - hit)
-        .append(" to run, ")
+        .append(" to run")
+        .append(damagedCount(m, damaged))
+        .append(", ")
         .append(hit)
         .append(" cached");
     if (m.excluded() > 0) {
@@ -56,7 +79,7 @@ public final class PlanRenderer {
         b.append("  ")
             .append(cell.id())
             .append("  ")
-            .append(cached.test(cell) ? "cached" : "to run")
+            .append(status(cell, cached, damaged))
             .append("  ")
             .append(coordinates(cell))
             .append('\n');
@@ -65,7 +88,8 @@ public final class PlanRenderer {
     return b.toString();
   }
 
-  private static String markdown(RunMatrix m, String source, Predicate<Cell> cached) {
+  private static String markdown(
+      RunMatrix m, String source, Predicate<Cell> cached, Predicate<Cell> damaged) {
     StringBuilder b = new StringBuilder();
     long hit = m.cells().stream().filter(cached).count();
     b.append("### Plan: `").append(m.experiment()).append("` (`").append(source).append("`)\n\n");
@@ -73,7 +97,9 @@ public final class PlanRenderer {
         .append(m.size())
         .append("** cells: **")
         .append(m.size() - hit)
-        .append("** to run, ")
+        .append("** to run")
+        .append(damagedCount(m, damaged))
+        .append(", ")
         .append(hit)
         .append(" cached");
     if (m.excluded() > 0) {
@@ -106,7 +132,7 @@ public final class PlanRenderer {
         b.append("| `")
             .append(cell.id())
             .append("` | ")
-            .append(cached.test(cell) ? "cached" : "to run")
+            .append(status(cell, cached, damaged))
             .append(" | ")
             .append(coordinates(cell))
             .append(" |\n");

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       CancelCommand.class,
       ExecCellCommand.class,
       ExecFinishCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      VerifyCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

@@ -2,7 +2,9 @@ package io.conceptrace.runner.cli;
 
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.engine.DeviceUnavailableException;
+import io.conceptrace.store.StoreFault;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -40,6 +42,16 @@ public final class Main {
     boolean debug = root != null && root.global.debug();
     int code;
     String message;
+    Optional<StoreFault> fault = StoreFault.of(e);
+    if (fault.isPresent()) {
+      // The disk, not the program: the operating system's reason, the path and what to do.
+      err.println("ctrace: error: " + storeFaultLine(fault.get()));
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+      return ExitCode.RUN_FAILED;
+    }
     if (e instanceof BadInputException || e instanceof DeviceUnavailableException) {
       code = ExitCode.BAD_INPUT;
       message = e.getMessage();
@@ -55,6 +67,11 @@ public final class Main {
     }
     err.flush();
     return code;
+  }
+
+  /** One line for a fault of the run store's file system: reason, path, advice. */
+  static String storeFaultLine(StoreFault fault) {
+    return fault.line() + "; " + fault.advice();
   }
 
   private static String describe(Throwable e) {

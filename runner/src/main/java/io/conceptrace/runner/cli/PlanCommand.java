@@ -1,7 +1,11 @@
 package io.conceptrace.runner.cli;
 
 import io.conceptrace.dsl.matrix.PlanRenderer;
+import io.conceptrace.runner.exec.ExecutionPlan;
+import io.conceptrace.runner.exec.Planner;
+import io.conceptrace.runner.stages.MatrixCell;
 import io.conceptrace.store.RunStore;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +20,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Show the run matrix of an experiment: cells per stage, each cell's coordinates, and which"
-            + " are already complete in the run store (cached) and which would run. Needs no data.")
+            + " are already complete in the run store (cached), which are damaged, and which would"
+            + " run. Needs no data.")
 public final class PlanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -39,12 +44,32 @@ public final class PlanCommand implements Callable<Integer> {
     }
     RunStore runs = study.runStore(loaded);
     String name = loaded.matrix().experiment();
-    String out =
-        PlanRenderer.render(
-            loaded.matrix(),
-            study.file.toString(),
-            c -> runs.isComplete(name, c.stage(), c.id()),
-            f);
+    // The run's own planner: a damaged cell, and what reads it, run again (as `ctrace run` would).
+    ExecutionPlan plan = Planner.plan(name, MatrixCell.of(loaded.matrix()), runs, List.of());
+    StringBuilder out =
+        new StringBuilder(
+            PlanRenderer.render(
+                loaded.matrix(),
+                study.file.toString(),
+                c -> plan.cached().contains(c.id()),
+                c -> plan.damaged().containsKey(c.id()),
+                f));
+    if (!plan.damaged().isEmpty()) {
+      out.append(f == PlanRenderer.Format.MARKDOWN ? "\n**damaged**\n\n" : "\ndamaged\n");
+      plan.damaged()
+          .forEach(
+              (id, problem) ->
+                  out.append(f == PlanRenderer.Format.MARKDOWN ? "- `" : "  ")
+                      .append(id)
+                      .append(f == PlanRenderer.Format.MARKDOWN ? "` " : "  ")
+                      .append(plan.byId().get(id).label())
+                      .append(": ")
+                      .append(problem)
+                      .append('\n'));
+      out.append(
+          "ctrace run moves damaged cells under .attempts and computes them again, with every"
+              + " cell that reads them\n");
+    }
     spec.commandLine().getOut().print(out);
     spec.commandLine().getOut().flush();
     return ExitCode.OK;

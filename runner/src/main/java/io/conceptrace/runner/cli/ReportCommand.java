@@ -2,6 +2,7 @@ package io.conceptrace.runner.cli;
 
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.store.RunStore;
+import io.conceptrace.store.Verification;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Redraw an experiment's report (summary tables, figures, report/index.html) from the run"
-            + " store. Every other cell must be complete (see ctrace plan).")
+            + " store. Every other cell must be complete (see ctrace plan). The previous report stays"
+            + " until the new one is complete; exits 1 if it cannot be drawn.")
 public final class ReportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -41,13 +43,13 @@ public final class ReportCommand implements Callable<Integer> {
     long missing =
         loaded.matrix().cells().stream()
             .filter(c -> !c.stage().equals(Stages.REPORT))
-            .filter(c -> !runs.isComplete(name, c.stage(), c.id()))
+            .filter(c -> !runs.check(name, c.stage(), c.id(), Verification.QUICK).isIntact())
             .count();
     if (missing > 0) {
       spec.commandLine()
           .getErr()
           .printf(
-              "ctrace: error: %d cell(s) of %s have no result in %s yet; run `ctrace run %s`"
+              "ctrace: error: %d cell(s) of %s have no intact result in %s; run `ctrace run %s`"
                   + " first (ctrace plan shows which)%n",
               missing, name, runs.root(), study.file);
       spec.commandLine().getErr().flush();

@@ -171,6 +171,11 @@ public final class RunCommand implements Callable<Integer> {
         "ctrace: %s on %s: %d job(s) × %d thread(s), store %s%n",
         matrix.experiment(), compute.device(), budget.jobs(), budget.intraOpThreads(), runs.root());
     err.flush();
+    if (!Pipeline.plan(request).toRun().isEmpty()) {
+      // A read-only or full store fails here, once, before any cell (or the tracking journal)
+      // tries to write; a fully cached rerun needs no writing and is not refused.
+      runs.requireWritable(matrix.experiment());
+    }
     Pipeline.Result result;
     try (TrackingSink sink =
             Tracking.open(
@@ -189,8 +194,10 @@ public final class RunCommand implements Callable<Integer> {
               List.of((ExecutionListener) display, new TrackingListener(sink, invocation)));
       result = pipeline.run(request, new LocalExecutor(budget.jobs()), listener);
       // The display closed itself when the run ended; what follows is printed below it.
-      for (CellOutcome f : result.report().failures()) {
-        err.println("ctrace: " + f.state().name().toLowerCase(Locale.ROOT) + ": " + f.describe());
+      if (result.storeFault().isEmpty()) {
+        for (CellOutcome f : result.report().failures()) {
+          err.println("ctrace: " + f.state().name().toLowerCase(Locale.ROOT) + ": " + f.describe());
+        }
       }
       out.println();
       out.print(SummaryTable.render(result.summary()));
@@ -199,6 +206,11 @@ public final class RunCommand implements Callable<Integer> {
       out.flush();
       err.flush();
       guard.runEnded();
+    }
+    if (result.storeFault().isPresent()) {
+      err.println("ctrace: error: " + Main.storeFaultLine(result.storeFault().get()));
+      err.flush();
+      return ExitCode.RUN_FAILED;
     }
     if (!result.report().succeeded()) {
       err.printf(

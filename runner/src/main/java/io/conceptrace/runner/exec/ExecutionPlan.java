@@ -15,15 +15,28 @@ import java.util.Set;
  * @param experiment the experiment's name (the run store's top directory)
  * @param cells every cell, each after its inputs
  * @param cached ids whose complete output is in the store and will be reused
- * @param replaced ids whose complete output is in the store but is forced to be recomputed
+ * @param replaced ids whose complete output is in the store but is forced to be recomputed (by
+ *     {@code --force}, or because a cell upstream is damaged)
+ * @param damaged ids whose directory in the store is damaged, with what is wrong; they run again
  */
 public record ExecutionPlan(
-    String experiment, List<PlannedCell> cells, Set<String> cached, Set<String> replaced) {
+    String experiment,
+    List<PlannedCell> cells,
+    Set<String> cached,
+    Set<String> replaced,
+    Map<String, String> damaged) {
 
   public ExecutionPlan {
     cells = List.copyOf(cells);
     cached = Set.copyOf(cached);
     replaced = Set.copyOf(replaced);
+    damaged = Collections.unmodifiableMap(new LinkedHashMap<>(damaged));
+  }
+
+  /** A plan over a store without damaged cells. */
+  public ExecutionPlan(
+      String experiment, List<PlannedCell> cells, Set<String> cached, Set<String> replaced) {
+    this(experiment, cells, cached, replaced, Map.of());
   }
 
   /** The cells that will run, in dependency order. */

@@ -20,14 +20,24 @@ import java.util.function.Supplier;
 final class InFlightCell {
   private final PlannedCell cell;
   private final CellWriter writer;
+  private final boolean replacing;
   private final Supplier<CellRecord.Builder> records;
   private final ReentrantLock lock = new ReentrantLock();
   private CellStatus settledAs;
   private CellRecord attempt;
 
-  InFlightCell(PlannedCell cell, CellWriter writer, Supplier<CellRecord.Builder> records) {
+  /**
+   * @param replacing whether the commit replaces an intact cell already in the store ({@code
+   *     --force}) rather than keeping it
+   */
+  InFlightCell(
+      PlannedCell cell,
+      CellWriter writer,
+      boolean replacing,
+      Supplier<CellRecord.Builder> records) {
     this.cell = cell;
     this.writer = writer;
+    this.replacing = replacing;
     this.records = records;
   }
 
@@ -42,7 +52,7 @@ final class InFlightCell {
       if (settledAs != null) {
         return Optional.empty();
       }
-      StoredCell stored = writer.commit(record);
+      StoredCell stored = replacing ? writer.replace(record) : writer.commit(record);
       settledAs = CellStatus.FINISHED;
       return Optional.of(stored);
     } finally {

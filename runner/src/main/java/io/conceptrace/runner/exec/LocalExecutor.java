@@ -1,8 +1,12 @@
 package io.conceptrace.runner.exec;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -12,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs cells on {@code jobs} worker threads in this process. One coordinating thread (the caller)
- * asks the {@link DagScheduler} for ready cells, hands them to the pool and collects outcomes.
+ * asks the {@link DagScheduler} for ready cells, hands them to the pool and collects outcomes. A
+ * cell that another process is computing (it holds the cell's claim) is set aside and asked for
+ * again every {@link CellTask#CLAIM_POLL} until that process finished it (then it counts as cached)
+ * or gave up (then it runs here). A fault of the run store's file system stops the run.
  *
  * <p>PyTorch's intra-op thread count is process-global in DJL (one setting shared by every Java
  * thread), so this executor does not set threads per worker: the caller starts the engine once with
@@ -43,26 +50,52 @@ public final class LocalExecutor implements Executor {
       ExecutionPlan plan, CellTask task, RunPolicy policy, ExecutionListener listener) {
     Instant start = Instant.now();
     DagScheduler scheduler = new DagScheduler(plan);
-    LinkedBlockingQueue<CellOutcome> ended = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<Attempt> ended = new LinkedBlockingQueue<>();
+    // Cells another process is computing: asked for again after a pause, while the workers do
+    // other ready cells. They stay "launched" for the scheduler until they end here.
+    Deque<PlannedCell> elsewhere = new ArrayDeque<>();
+    Instant retryAt = Instant.MIN;
     ExecutorService pool = Executors.newFixedThreadPool(jobs, workerThreads());
     int running = 0;
     try {
       while (true) {
-        if (task.token().isCancelled()) {
+        if (task.token().isCancelled() || task.storeFault().isPresent()) {
           scheduler.stop();
+          elsewhere.clear();
         }
-        for (PlannedCell cell : scheduler.takeReady(jobs - running)) {
-          pool.execute(() -> ended.add(task.run(cell)));
+        List<PlannedCell> launch = new ArrayList<>();
+        if (!Instant.now().isBefore(retryAt)) {
+          while (!elsewhere.isEmpty() && launch.size() < jobs - running) {
+            launch.add(elsewhere.poll());
+          }
+        }
+        launch.addAll(scheduler.takeReady(jobs - running - launch.size()));
+        for (PlannedCell cell : launch) {
+          pool.execute(() -> ended.add(new Attempt(cell, task.tryRun(cell))));
           running++;
         }
-        if (running == 0) {
+        if (running == 0 && elsewhere.isEmpty()) {
           break;
         }
-        CellOutcome outcome = takeInterruptibly(ended, task);
+        Optional<Attempt> next =
+            running > 0 && elsewhere.isEmpty()
+                ? Optional.of(takeInterruptibly(ended, task, null))
+                : Optional.ofNullable(takeInterruptibly(ended, task, CellTask.CLAIM_POLL));
+        if (next.isEmpty()) {
+          continue;
+        }
         running--;
+        Attempt a = next.get();
+        if (a.outcome().isEmpty()) {
+          elsewhere.add(a.cell());
+          retryAt = Instant.now().plus(CellTask.CLAIM_POLL);
+          continue;
+        }
+        CellOutcome outcome = a.outcome().get();
         scheduler.ended(outcome);
         if (!outcome.state().hasOutput() && !policy.keepGoing()) {
           scheduler.stop();
+          elsewhere.clear();
         }
       }
     } finally {
@@ -84,17 +117,23 @@ public final class LocalExecutor implements Executor {
     return new RunReport(plan.experiment(), outcomes, start, Instant.now());
   }
 
+  /** What a worker reports: the cell's outcome, or empty when another process holds its claim. */
+  private record Attempt(PlannedCell cell, Optional<CellOutcome> outcome) {}
+
   /**
-   * Waits for the next outcome. An interrupt of the coordinating thread means "stop": it cancels
-   * the run and keeps waiting, so that running cells are still settled and reported.
+   * Waits for the next outcome, at most {@code timeout} (null: no limit; returns null when it
+   * passed). An interrupt of the coordinating thread means "stop": it cancels the run and keeps
+   * waiting, so that running cells are still settled and reported.
    */
-  private static CellOutcome takeInterruptibly(
-      LinkedBlockingQueue<CellOutcome> ended, CellTask task) {
+  private static Attempt takeInterruptibly(
+      LinkedBlockingQueue<Attempt> ended, CellTask task, Duration timeout) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return ended.take();
+          return timeout == null
+              ? ended.take()
+              : ended.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           interrupted = true;
           task.token().cancel("the run was interrupted");

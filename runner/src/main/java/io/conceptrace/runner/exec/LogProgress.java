@@ -37,7 +37,17 @@ public final class LogProgress implements ExecutionListener, AutoCloseable {
             + plan.cached().size()
             + " cached, "
             + plan.toRun().size()
-            + " to run");
+            + " to run"
+            + (plan.damaged().isEmpty() ? "" : " (" + plan.damaged().size() + " damaged)"));
+    plan.damaged()
+        .forEach(
+            (id, problem) ->
+                print(
+                    "damaged "
+                        + plan.byId().get(id).label()
+                        + ": "
+                        + problem
+                        + "; moving it under .attempts and computing it again"));
     timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -1,7 +1,9 @@
 package io.conceptrace.runner.exec;
 
 import io.conceptrace.core.BadInputException;
+import io.conceptrace.store.CellClaims;
 import io.conceptrace.store.RunStore;
+import io.conceptrace.store.StoreFault;
 import io.conceptrace.store.StoredCell;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,8 +54,13 @@ public final class Pipeline {
    * @param plan what was planned
    * @param report how every cell ended
    * @param summary the stages' rows for the summary table
+   * @param storeFault the file-system fault of the run store that stopped the run, if one did
    */
-  public record Result(ExecutionPlan plan, RunReport report, List<SummaryRow> summary) {}
+  public record Result(
+      ExecutionPlan plan,
+      RunReport report,
+      List<SummaryRow> summary,
+      Optional<StoreFault> storeFault) {}
 
   private final CancellationToken token = new CancellationToken();
   private final InFlightCells inFlight = new InFlightCells();
@@ -88,13 +95,29 @@ public final class Pipeline {
         throw new BadInputException("no runner is registered for stage " + c.stage());
       }
     }
-    CellTask task =
-        new CellTask(
-            store, plan, request.runners(), request.provenance(), token, listener, inFlight);
-    listener.runStarted(plan);
-    RunReport report = executor.execute(plan, task, request.policy(), listener);
-    listener.runEnded(report);
-    return new Result(plan, report, summarize(request, plan));
+    for (Map.Entry<String, String> d : plan.damaged().entrySet()) {
+      LOG.info("damaged: {}: {}", plan.byId().get(d.getKey()).label(), d.getValue());
+    }
+    StoreFaults faults = new StoreFaults();
+    RunReport report;
+    try (CellClaims claims =
+        new CellClaims(store, request.experiment(), CellClaims.HEARTBEAT, CellClaims.STALE_AFTER)) {
+      CellTask task =
+          new CellTask(
+              store,
+              plan,
+              request.runners(),
+              request.provenance(),
+              token,
+              listener,
+              inFlight,
+              claims,
+              faults);
+      listener.runStarted(plan);
+      report = executor.execute(plan, task, request.policy(), listener);
+      listener.runEnded(report);
+    }
+    return new Result(plan, report, summarize(request, plan), faults.first());
   }
 
   private static List<SummaryRow> summarize(Request request, ExecutionPlan plan) {

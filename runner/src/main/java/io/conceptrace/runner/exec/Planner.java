@@ -1,7 +1,9 @@
 package io.conceptrace.runner.exec;
 
 import io.conceptrace.core.BadInputException;
+import io.conceptrace.store.CellCheck;
 import io.conceptrace.store.RunStore;
+import io.conceptrace.store.Verification;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,7 +20,9 @@ import java.util.stream.Collectors;
 
 /**
  * Decides what a run does: orders the cells so that each comes after its inputs, marks those whose
- * complete output is already in the run store as cached, and applies {@code --force}.
+ * complete output is already in the run store as cached, and applies {@code --force}. A cell whose
+ * directory is damaged (its files do not match its {@code cell.json}, see {@link RunStore#check})
+ * is not cached: it runs again, and so does everything downstream of it, as if it were forced.
  */
 public final class Planner {
   private Planner() {}
@@ -33,24 +37,34 @@ public final class Planner {
       String experiment, List<? extends PlannedCell> cells, RunStore store, List<String> force) {
     List<PlannedCell> ordered = topologicalOrder(cells);
     Map<String, List<String>> dependents = dependents(ordered);
-    Set<String> forced = new HashSet<>();
+    Map<String, String> damaged = new LinkedHashMap<>();
+    Map<String, Boolean> intact = new HashMap<>();
+    for (PlannedCell c : ordered) {
+      CellCheck check = store.check(experiment, c.stage(), c.id(), Verification.QUICK);
+      intact.put(c.id(), check.isIntact());
+      if (check.isDamaged()) {
+        damaged.put(c.id(), check.problem());
+      }
+    }
+    Deque<String> todo = new ArrayDeque<>(damaged.keySet());
     for (String selector : force) {
-      Deque<String> todo = new ArrayDeque<>(select(selector, ordered));
-      while (!todo.isEmpty()) {
-        String id = todo.pop();
-        if (forced.add(id)) {
-          todo.addAll(dependents.getOrDefault(id, List.of()));
-        }
+      todo.addAll(select(selector, ordered));
+    }
+    Set<String> forced = new HashSet<>();
+    while (!todo.isEmpty()) {
+      String id = todo.pop();
+      if (forced.add(id)) {
+        todo.addAll(dependents.getOrDefault(id, List.of()));
       }
     }
     Set<String> cached = new LinkedHashSet<>();
     Set<String> replaced = new LinkedHashSet<>();
     for (PlannedCell c : ordered) {
-      if (store.isComplete(experiment, c.stage(), c.id())) {
+      if (intact.get(c.id())) {
         (forced.contains(c.id()) ? replaced : cached).add(c.id());
       }
     }
-    return new ExecutionPlan(experiment, ordered, cached, replaced);
+    return new ExecutionPlan(experiment, ordered, cached, replaced, damaged);
   }
 
   /** Cell id → ids of the cells that read it directly. */

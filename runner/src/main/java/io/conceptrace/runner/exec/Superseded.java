@@ -6,51 +6,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Takes a complete cell out of the run store before {@code --force} recomputes it. The store keeps
- * the first copy of a content-addressed cell, so the old one must go first; it is renamed away in
- * one step (so readers see the old cell or none, never part of it) into {@code
- * EXPERIMENT/.superseded/} and then deleted. Leftovers of a crash in between are deleted by {@link
- * #clean} at the next start.
+ * Cleans up after cells replaced by {@code --force}. A forced cell's old output stays in place
+ * until its replacement is complete; then {@link io.conceptrace.store.CellWriter#replace} renames
+ * the old one into {@code EXPERIMENT/.superseded/}, renames the new one in, and deletes the old.
+ * Leftovers of a crash in between are deleted by {@link #clean} at the next start.
  */
 final class Superseded {
-  static final String DIR = ".superseded";
+  static final String DIR = RunStore.SUPERSEDED_DIR;
 
   private Superseded() {}
-
-  static void retire(RunStore store, String experiment, String stage, String cellId) {
-    Path cell = store.cellDirectory(experiment, stage, cellId);
-    if (!Files.isDirectory(cell)) {
-      return;
-    }
-    Path trash =
-        store
-            .root()
-            .resolve(experiment)
-            .resolve(DIR)
-            .resolve(
-                stage
-                    + "~"
-                    + cellId
-                    + "~"
-                    + ProcessHandle.current().pid()
-                    + "~"
-                    + System.nanoTime());
-    try {
-      Files.createDirectories(trash.getParent());
-      Files.move(cell, trash, StandardCopyOption.ATOMIC_MOVE);
-    } catch (NoSuchFileException e) {
-      return; // another process retired it first
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the old output of " + stage + "/" + cellId, e);
-    }
-    deleteTree(trash);
-  }
 
   /** Deletes what a crash left in {@code .superseded/}. */
   static void clean(RunStore store, String experiment) {

@@ -22,8 +22,18 @@ public final class TerminalProgress implements ExecutionListener, AutoCloseable 
   @Override
   public synchronized void runStarted(ExecutionPlan plan) {
     out.printf(
-        "run %s: %d cells, %d cached, %d to run%n",
-        plan.experiment(), plan.cells().size(), plan.cached().size(), plan.toRun().size());
+        "run %s: %d cells, %d cached, %d to run%s%n",
+        plan.experiment(),
+        plan.cells().size(),
+        plan.cached().size(),
+        plan.toRun().size(),
+        plan.damaged().isEmpty() ? "" : " (" + plan.damaged().size() + " damaged)");
+    plan.damaged()
+        .forEach(
+            (id, problem) ->
+                out.printf(
+                    "damaged %s: %s; moving it under .attempts and computing it again%n",
+                    plan.byId().get(id).label(), problem));
     for (String stage : plan.stages()) {
       long n = plan.toRun().stream().filter(c -> c.stage().equals(stage)).count();
       if (n > 0) {

@@ -44,6 +44,9 @@ public final class TrackingListener implements ExecutionListener {
 
   @Override
   public void cellEnded(CellOutcome outcome) {
+    if (outcome.state() == CellState.CACHED) {
+      return; // another process computed it meanwhile, and tracks it
+    }
     outcome.storedRecord().ifPresent(r -> sink.cellEnded(r, outcome.directory()));
   }
 

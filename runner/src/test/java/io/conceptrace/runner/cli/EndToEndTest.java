@@ -108,7 +108,7 @@ class EndToEndTest {
     CliHarness empty =
         CliHarness.run("report", TINY.toString(), "--store", dir.resolve("none").toString());
     assertThat(empty.exitCode()).isEqualTo(ExitCode.RUN_FAILED);
-    assertThat(empty.err()).contains("have no result in").contains("ctrace run");
+    assertThat(empty.err()).contains("have no intact result in").contains("ctrace run");
   }
 
   private static double last(StoredCell c, String metric) {

@@ -2,6 +2,8 @@ package io.conceptrace.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conceptrace.store.CellWriter;
+import io.conceptrace.store.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +43,11 @@ class PlanDiffGoldenTest {
             .orElseThrow()
             .strip()
             .split("\\s+")[0];
-    Path cell = store.resolve("golden").resolve("train-base").resolve(baseId);
-    Files.createDirectories(cell);
-    Files.writeString(cell.resolve("cell.json"), "{}");
+    RunStore runs = new RunStore(store);
+    try (CellWriter w = runs.open("golden", "train-base", baseId)) {
+      Files.writeString(w.file("model/model.npz"), "weights");
+      w.commit(w.recordBuilder().build());
+    }
 
     CliHarness r = CliHarness.run("plan", PLAN, "--store", store.toString());
     assertThat(r.exitCode()).isZero();

@@ -24,21 +24,33 @@ final class SubprocessRun implements AutoCloseable {
 
   static SubprocessRun start(Path store, int jobs, long stepMillis, boolean honour, long grace)
       throws IOException {
+    return start(store, jobs, stepMillis, honour, grace, List.of());
+  }
+
+  /** As {@link #start}, but the run begins only once {@code startSignal} exists. */
+  static SubprocessRun startOn(Path startSignal, Path store, int jobs, long stepMillis)
+      throws IOException {
+    return start(store, jobs, stepMillis, true, 5000, List.of(startSignal.toString()));
+  }
+
+  private static SubprocessRun start(
+      Path store, int jobs, long stepMillis, boolean honour, long grace, List<String> more)
+      throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    SyntheticDagMain.class.getName(),
-                    store.toString(),
-                    Integer.toString(jobs),
-                    Long.toString(stepMillis),
-                    Boolean.toString(honour),
-                    Long.toString(grace)))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                SyntheticDagMain.class.getName(),
+                store.toString(),
+                Integer.toString(jobs),
+                Long.toString(stepMillis),
+                Boolean.toString(honour),
+                Long.toString(grace)));
+    command.addAll(more);
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     return new SubprocessRun(p);
   }
 

@@ -43,6 +43,7 @@ import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.dsl.script.ScriptBlock;
 import io.conceptrace.dsl.script.ScriptException;
 import io.conceptrace.dsl.script.ScriptKind;
+import io.conceptrace.store.StoreNames;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -317,9 +318,9 @@ public final class ExperimentLoader {
 
   private Experiment build(Path file, ConfigReader r) {
     String name = r.string("experiment.name", "experiment");
-    if (!r.isNull("experiment.name") && !NAME.matcher(name).matches()) {
-      r.problem(
-          "experiment.name", "use only letters, digits, '.', '_' and '-', got '" + name + "'");
+    if (!r.isNull("experiment.name") && !StoreNames.isSafe(name)) {
+      // The store's own rule: the name becomes its directory.
+      r.problem("experiment.name", "must be " + StoreNames.RULE + ", got '" + name + "'");
     }
     long seed = r.longValue("experiment.seed");
     String description = r.optionalString("experiment.description").orElse("");
@@ -357,6 +358,8 @@ public final class ExperimentLoader {
       r.problem("tracking.uri", "required when tracking.enabled = true");
     }
     Execution execution = execution(r);
+    FailBeforeCompute.check(
+        r, data, concepts, probes, attribution, spec, FailBeforeCompute.machineMemoryBytes());
     return new Experiment(
         file,
         name,

@@ -44,7 +44,6 @@ import io.conceptrace.dsl.script.ScriptBlock;
 import io.conceptrace.dsl.script.ScriptException;
 import io.conceptrace.dsl.script.ScriptKind;
 import io.conceptrace.store.StoreNames;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,7 +190,8 @@ public final class ExperimentLoader {
       return fileConfig;
     }
     try {
-      fileConfig = ConfigFactory.parseFile(new File(file.toString()), parseOptions);
+      // Includes are resolved by IncludeResolver: a missing or cyclic include is a problem.
+      fileConfig = IncludeResolver.parse(file, parseOptions, problems);
     } catch (ConfigException e) {
       problems.add(fromConfigException(e, file.toString()));
     }

@@ -325,6 +325,7 @@ public final class ExperimentLoader {
     long seed = r.longValue("experiment.seed");
     String description = r.optionalString("experiment.description").orElse("");
 
+    r.scriptBudget(); // the scripts keys are checked even when no block uses them
     Data data = data(r);
     Model model =
         new Model(

@@ -27,8 +27,15 @@ public final class StageRunners {
       ComputeEngine engine,
       Optional<KotlinScriptHost> scripts,
       int aloneThreads) {
-    StudyData data = new StudyData(experiment);
-    Concepts concepts = new Concepts(experiment, data, scripts);
+    return forExperiment(new StudyInputs(experiment, scripts), engine, aloneThreads);
+  }
+
+  /** Every stage's runner, over inputs already opened (and checked) by the caller. */
+  public static Map<String, StageRunner> forExperiment(
+      StudyInputs inputs, ComputeEngine engine, int aloneThreads) {
+    Experiment experiment = inputs.experiment();
+    StudyData data = inputs.data();
+    Concepts concepts = inputs.concepts();
     TrainStage train = new TrainStage(experiment, data, engine);
     ProbeStage probe = new ProbeStage(experiment, concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();

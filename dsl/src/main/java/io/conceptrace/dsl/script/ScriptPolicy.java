@@ -52,7 +52,6 @@ final class ScriptPolicy {
           "kotlin/concurrent/",
           "kotlin/reflect/",
           "kotlin/script/",
-          "kotlin/coroutines/",
           "kotlin/jvm/internal/Reflection",
           "kotlin/jvm/internal/ClassReference",
           "kotlin/jvm/JvmClassMappingKt",
@@ -65,6 +64,7 @@ final class ScriptPolicy {
           "java/util/ServiceLoader",
           "java/util/Timer",
           "java/util/Scanner",
+          "java/util/Formatter", // new Formatter("name") writes a file
           "java/util/ResourceBundle");
 
   /** Exceptions to the denials: console output and atomic counters do no harm. */

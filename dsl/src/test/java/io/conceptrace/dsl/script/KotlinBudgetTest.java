@@ -121,9 +121,40 @@ class KotlinBudgetTest {
                 + "val m = mutableMapOf(\"a\" to 1.5)\n"
                 + "val s = \"k=${xs.size} ${m[\"a\"]} ${Math.sqrt(16.0)} ${xs.sorted().reversed()}\"\n"
                 + "println(s)\n"
+                + "val seq = sequence { yield(1); yield(2) }.toList()\n"
                 + "listOf(s.length.coerceAtMost(3), kotlin.math.sign(System.nanoTime().toDouble()).toInt())",
             SAFE);
     assertThat(HOST.value(b)).isEqualTo(List.of(3, 1));
+  }
+
+  @Test
+  void theWaysOutAreEachRefused() {
+    List<String[]> cases =
+        List.of(
+            new String[] {"java.util.Formatter(\"out.txt\").format(\"x\")", "java.util.Formatter"},
+            new String[] {"kotlin.system.exitProcess(3)", "java.lang.System.exit"},
+            new String[] {"java.io.File(\"x\").readText()", "java.io.File"},
+            new String[] {"kotlin.concurrent.thread { }", "kotlin.concurrent.ThreadsKt.thread"},
+            new String[] {"Thread.sleep(1)", "java.lang.Thread.sleep"},
+            new String[] {"listOf(1)::class.java.classLoader", "java.lang.Class.getClassLoader"},
+            new String[] {"System.getenv(\"HOME\")", "java.lang.System.getenv"},
+            new String[] {
+              "java.util.concurrent.Executors.newFixedThreadPool(2)",
+              "java.util.concurrent.Executors.newFixedThreadPool"
+            });
+    for (String[] c : cases) {
+      ScriptBlock b = block(c[0] + "\nlistOf(1)", SAFE);
+      assertThatThrownBy(() -> HOST.value(b))
+          .as(c[0])
+          .isInstanceOfSatisfying(
+              ScriptException.class,
+              e ->
+                  assertThat(messages(e))
+                      .as(c[0])
+                      .first()
+                      .asString()
+                      .contains("the Kotlin block uses " + c[1]));
+    }
   }
 
   @Test

@@ -107,8 +107,10 @@ public record TrakMemory(
             + "); lower the projection dimension");
   }
 
-  /** Bytes as GB with one decimal (10⁹ bytes, as the allocator's messages count them). */
+  /** Bytes as GB with one decimal, or whole MB below 1 GB (decimal units, as allocators count). */
   public static String gigabytes(long bytes) {
-    return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+    return bytes >= 1e9
+        ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9)
+        : String.format(Locale.ROOT, "%.0f MB", bytes / 1e6);
   }
 }

@@ -1,6 +1,7 @@
 package io.conceptrace.dsl;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
@@ -8,9 +9,11 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.conceptrace.dsl.script.ScriptBlock;
+import io.conceptrace.dsl.script.ScriptBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -371,7 +374,36 @@ final class ConfigReader {
     if (origin.filename() != null && at.line() > 0) {
       at = new SourcePosition(at.file(), at.line(), openingColumn(origin.filename(), at.line()));
     }
-    return Optional.of(new ScriptBlock(s.get(), at, path));
+    return Optional.of(new ScriptBlock(s.get(), at, path, scriptBudget()));
+  }
+
+  private ScriptBudget budget;
+
+  /**
+   * The {@code scripts} keys every Kotlin block of the file runs under (read once; a bad value is a
+   * problem and the default applies).
+   */
+  ScriptBudget scriptBudget() {
+    if (budget == null) {
+      Duration timeout = ScriptBudget.DEFAULT.timeout();
+      String path = "scripts.timeout";
+      if (isNull(path)) {
+        problem(path, "required: a duration such as 10s or 2m");
+      } else {
+        try {
+          Duration d = config.getDuration(path);
+          if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+            problem(path, "must be a duration between 1ms and 1d, got " + describe(path));
+          } else {
+            timeout = d;
+          }
+        } catch (ConfigException e) {
+          problem(path, "must be a duration such as 10s or 2m, got " + describe(path));
+        }
+      }
+      budget = new ScriptBudget(timeout, bool("scripts.allow-unsafe", false));
+    }
+    return budget;
   }
 
   /** 1-based column just after the opening quote(s) of a string value on a line; 0 if unknown. */

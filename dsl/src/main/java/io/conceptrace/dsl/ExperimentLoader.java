@@ -43,7 +43,7 @@ import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.dsl.script.ScriptBlock;
 import io.conceptrace.dsl.script.ScriptException;
 import io.conceptrace.dsl.script.ScriptKind;
-import java.io.File;
+import io.conceptrace.store.StoreNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,7 +190,8 @@ public final class ExperimentLoader {
       return fileConfig;
     }
     try {
-      fileConfig = ConfigFactory.parseFile(new File(file.toString()), parseOptions);
+      // Includes are resolved by IncludeResolver: a missing or cyclic include is a problem.
+      fileConfig = IncludeResolver.parse(file, parseOptions, problems);
     } catch (ConfigException e) {
       problems.add(fromConfigException(e, file.toString()));
     }
@@ -317,13 +318,14 @@ public final class ExperimentLoader {
 
   private Experiment build(Path file, ConfigReader r) {
     String name = r.string("experiment.name", "experiment");
-    if (!r.isNull("experiment.name") && !NAME.matcher(name).matches()) {
-      r.problem(
-          "experiment.name", "use only letters, digits, '.', '_' and '-', got '" + name + "'");
+    if (!r.isNull("experiment.name") && !StoreNames.isSafe(name)) {
+      // The store's own rule: the name becomes its directory.
+      r.problem("experiment.name", "must be " + StoreNames.RULE + ", got '" + name + "'");
     }
     long seed = r.longValue("experiment.seed");
     String description = r.optionalString("experiment.description").orElse("");
 
+    r.scriptBudget(); // the scripts keys are checked even when no block uses them
     Data data = data(r);
     Model model =
         new Model(
@@ -357,6 +359,8 @@ public final class ExperimentLoader {
       r.problem("tracking.uri", "required when tracking.enabled = true");
     }
     Execution execution = execution(r);
+    FailBeforeCompute.check(
+        r, data, concepts, probes, attribution, spec, FailBeforeCompute.machineMemoryBytes());
     return new Experiment(
         file,
         name,

@@ -303,6 +303,34 @@ public final class Network implements AutoCloseable {
    * downsample module: everything before its block plus the downsample itself).
    */
   public List<String> parameterNamesUpTo(String layer) {
+    return namesUpTo(spec, parameters.keySet(), layerNames, layer);
+  }
+
+  /**
+   * The number of values of each parameter that computing {@code layer} reads, in parameter order,
+   * computed from the architecture alone (no arrays are created): what attribution's gradient
+   * length P is made of, for estimates made before anything trains.
+   */
+  public static Map<String, Long> parameterSizesUpTo(ArchitectureSpec spec, String layer) {
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    for (ParamDecl d : declare(spec)) {
+      if (!d.buffer()) {
+        long n = 1;
+        for (long s : d.shape()) {
+          n *= s;
+        }
+        sizes.put(d.name(), n);
+      }
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String name : namesUpTo(spec, sizes.keySet(), LayerCatalog.names(spec), layer)) {
+      out.put(name, sizes.get(name));
+    }
+    return out;
+  }
+
+  private static List<String> namesUpTo(
+      ArchitectureSpec spec, Collection<String> parameters, List<String> layerNames, String layer) {
     int target = layerNames.indexOf(layer);
     if (target < 0) {
       throw new IllegalArgumentException(
@@ -315,8 +343,8 @@ public final class Network implements AutoCloseable {
       skippedBlock = layer.substring(0, ds) + ".";
     }
     List<String> out = new ArrayList<>();
-    for (String name : parameters.keySet()) {
-      int owner = layerNames.indexOf(ownerModule(name));
+    for (String name : parameters) {
+      int owner = layerNames.indexOf(ownerModule(layerNames, name));
       if (owner > target) {
         continue;
       }
@@ -331,7 +359,7 @@ public final class Network implements AutoCloseable {
   }
 
   /** The catalogue module a parameter belongs to: its longest prefix that is a layer name. */
-  private String ownerModule(String param) {
+  private static String ownerModule(List<String> layerNames, String param) {
     String module = param;
     while (module.contains(".")) {
       module = module.substring(0, module.lastIndexOf('.'));

@@ -1,6 +1,7 @@
 package io.conceptrace.core.probe;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -46,10 +47,31 @@ public record ProbeSpec(
       throw new IllegalArgumentException(
           "probe sparsity k must be >= 1, got " + sparsity.getAsInt());
     }
-    if (sparsity.isPresent() && epochs < 2) {
-      throw new IllegalArgumentException(
-          "a sparse probe needs >= 2 epochs (half dense, half sparse), got " + epochs);
+    if (sparsity.isPresent()) {
+      sparseEpochsProblem(epochs)
+          .ifPresent(
+              m -> {
+                throw new IllegalArgumentException(m);
+              });
     }
+  }
+
+  /** Fewest epochs a sparse probe trains: the first half dense, the second half thresholded. */
+  public static final int MIN_SPARSE_EPOCHS = 2;
+
+  /**
+   * Why a sparse probe cannot train for {@code epochs} epochs, or empty when it can. The experiment
+   * language calls this same predicate, so a file is rejected by {@code ctrace validate} exactly
+   * when this constructor would reject it after the base models trained.
+   */
+  public static Optional<String> sparseEpochsProblem(int epochs) {
+    return epochs >= MIN_SPARSE_EPOCHS
+        ? Optional.empty()
+        : Optional.of(
+            "a sparse probe needs >= "
+                + MIN_SPARSE_EPOCHS
+                + " epochs (half dense, half sparse), got "
+                + epochs);
   }
 
   /** A dense probe: 20 epochs, learning rate 1e-3, batch 64, no weight decay, flat features. */

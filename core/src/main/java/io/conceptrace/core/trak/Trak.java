@@ -190,10 +190,7 @@ public final class Trak implements AutoCloseable {
       long bufferBytes,
       NDManager root) {
     float[] margins = new float[inputs.size()];
-    long perExample = gradients.dimension() * Float.BYTES;
-    int batchesPerChunk =
-        (int) Math.max(1, Math.min(1 << 16, bufferBytes / (perExample * batchSize)));
-    int chunk = batchesPerChunk * batchSize;
+    int chunk = TrakMemory.chunkExamples(gradients.dimension(), batchSize, bufferBytes);
     for (int chunkStart = 0; chunkStart < inputs.size(); chunkStart += chunk) {
       int chunkEnd = Math.min(inputs.size(), chunkStart + chunk);
       try (NDManager scope = root.newSubManager()) {

@@ -234,6 +234,26 @@ class NetworkTest {
   }
 
   @Test
+  void parameterSizesUpToMatchTheBuiltNetworkWithoutBuildingIt() {
+    for (ArchitectureSpec spec : specs()) {
+      try (NDManager sub = manager.newSubManager();
+          Network net = Network.create(spec, sub, 1)) {
+        for (String layer : LayerCatalog.names(spec)) {
+          Map<String, Long> sizes = Network.parameterSizesUpTo(spec, layer);
+          assertThat(sizes.keySet())
+              .as(spec.name() + " " + layer)
+              .containsExactlyElementsOf(net.parameterNamesUpTo(layer));
+          for (Map.Entry<String, Long> e : sizes.entrySet()) {
+            assertThat(e.getValue())
+                .as(e.getKey())
+                .isEqualTo(net.parameters().get(e.getKey()).size());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void saveAndLoadRoundTripExactly(@TempDir Path dir) throws Exception {
     ArchitectureSpec spec = new ArchitectureSpec("resnet10", 0.25, false, 1, 24, 6);
     Path file = dir.resolve("sub/model.npz");

@@ -6,6 +6,7 @@ import io.conceptrace.dsl.SourcePosition;
 import io.conceptrace.dsl.matrix.CellView;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import kotlin.KotlinVersion;
 import kotlin.Unit;
 import kotlin.jvm.functions.Function1;
@@ -36,6 +40,7 @@ import kotlin.script.experimental.api.SourceCode;
 import kotlin.script.experimental.host.StringScriptSource;
 import kotlin.script.experimental.jvm.JvmScriptCompilationKt;
 import kotlin.script.experimental.jvm.JvmScriptEvaluationKt;
+import kotlin.script.experimental.jvm.impl.KJvmCompiledModuleInMemory;
 import kotlin.script.experimental.jvm.impl.KJvmCompiledScript;
 import kotlin.script.experimental.jvmhost.BasicJvmScriptingHost;
 import kotlin.script.experimental.jvmhost.JvmScriptSavingKt;
@@ -51,8 +56,14 @@ import org.slf4j.LoggerFactory;
  * the Kotlin version and the compile classpath, so repeated CLI runs skip the compiler entirely. A
  * predicate or filter block evaluates to a function that is then called per image or per cell.
  *
- * <p>Instances are thread-safe. Running a block runs arbitrary code: callers that handle untrusted
- * files must not call this class (the CLI's {@code --no-scripts}).
+ * <p>Each block runs under its {@link ScriptBudget}: before it runs, its bytecode must pass {@link
+ * ScriptPolicy} (no files, network, processes, threads, reflection or exiting) unless the file
+ * allows unsafe blocks, and every evaluation (the block itself, and each call of a predicate or a
+ * filter) must finish within the time limit ({@link ScriptTimer}).
+ *
+ * <p>Instances are thread-safe. The policy is a guard against mistakes and careless files, not a
+ * sandbox proven against an attacker: callers that handle untrusted files should not call this
+ * class at all (the CLI's {@code --no-scripts}).
  */
 public final class KotlinScriptHost {
   private static final Logger LOG = LoggerFactory.getLogger(KotlinScriptHost.class);
@@ -69,6 +80,7 @@ public final class KotlinScriptHost {
   private final List<File> classpath;
   private final ScriptCompilationConfiguration compilation;
   private final ScriptEvaluationConfiguration evaluation;
+  private final ScriptTimer timer = new ScriptTimer();
 
   /**
    * @param cacheDirectory where compiled blocks are kept between runs (empty: memory only)
@@ -174,13 +186,17 @@ public final class KotlinScriptHost {
     return typed;
   }
 
-  private static Object call(ScriptBlock block, Function1<Object, Object> f, Object argument) {
-    try {
-      return f.invoke(argument);
-    } catch (RuntimeException e) {
-      throw new ScriptException(
-          new Problem(block.position(), block.path(), "the Kotlin block failed: " + e), e);
-    }
+  private Object call(ScriptBlock block, Function1<Object, Object> f, Object argument) {
+    return timer.within(
+        block,
+        () -> {
+          try {
+            return f.invoke(argument);
+          } catch (RuntimeException e) {
+            throw new ScriptException(
+                new Problem(block.position(), block.path(), "the Kotlin block failed: " + e), e);
+          }
+        });
   }
 
   /** A short description of a block's result for messages. */
@@ -191,14 +207,17 @@ public final class KotlinScriptHost {
   private Object evaluate(ScriptBlock block, ScriptKind kind) {
     String generated = kind.wrap(block.source());
     String key = cacheKey(generated);
-    Object cached = values.get(key);
+    // A value evaluated with unsafe calls allowed is never handed to a file that does not allow
+    // them: the policy check runs before a value enters the map under the safe key.
+    String valueKey = block.budget().allowUnsafe() ? key + "+unsafe" : key;
+    Object cached = values.get(valueKey);
     if (cached != null) {
       return cached;
     }
     // Compile outside any map lock (seconds); two threads may race on the same new block, which
     // costs time, never correctness.
     Object value = compileAndEvaluate(block, kind, generated, key);
-    Object previous = values.putIfAbsent(key, value);
+    Object previous = values.putIfAbsent(valueKey, value);
     return previous != null ? previous : value;
   }
 
@@ -207,6 +226,10 @@ public final class KotlinScriptHost {
     SourceCode source =
         new StringScriptSource(generated, "ctrace_" + key.substring(0, 12) + ".kts");
     CompiledScript compiled = loadCached(key).orElse(null);
+    Collection<byte[]> classes = compiled == null ? List.of() : cachedClasses(key);
+    if (classes.isEmpty()) {
+      compiled = null; // a cached jar whose classes cannot be read (for the check) is recompiled
+    }
     if (compiled == null) {
       long t0 = System.nanoTime();
       ResultWithDiagnostics<? extends CompiledScript> result =
@@ -218,10 +241,29 @@ public final class KotlinScriptHost {
       compiled = ok.getValue();
       LOG.debug("compiled {} in {} ms", block.path(), (System.nanoTime() - t0) / 1_000_000);
       store(key, compiled);
+      classes = compiledClasses(compiled);
+    }
+    if (!block.budget().allowUnsafe()) {
+      if (classes.isEmpty()) {
+        throw new ScriptException(
+            List.of(
+                new Problem(
+                    block.position(),
+                    block.path(),
+                    "cannot read the compiled block to check what it uses")));
+      }
+      List<Problem> refused = ScriptPolicy.check(classes, block, kind);
+      if (!refused.isEmpty()) {
+        throw new ScriptException(refused);
+      }
     }
     CompiledScript script = compiled;
     ResultWithDiagnostics<EvaluationResult> evaluated =
-        host.runInCoroutineContext(c -> host.getEvaluator().invoke(script, evaluation, c));
+        timer.within(
+            block,
+            () ->
+                host.<ResultWithDiagnostics<EvaluationResult>>runInCoroutineContext(
+                    c -> host.getEvaluator().invoke(script, evaluation, c)));
     if (!(evaluated instanceof ResultWithDiagnostics.Success<EvaluationResult> ok)) {
       throw new ScriptException(errors(block, kind, evaluated.getReports()));
     }
@@ -254,6 +296,42 @@ public final class KotlinScriptHost {
       LOG.debug("ignoring unreadable cached script {}: {}", jar, e.toString());
       return Optional.empty();
     }
+  }
+
+  /** The class files of a block just compiled. */
+  private static Collection<byte[]> compiledClasses(CompiledScript compiled) {
+    if (compiled instanceof KJvmCompiledScript k
+        && k.getCompiledModule() instanceof KJvmCompiledModuleInMemory m) {
+      List<byte[]> out = new ArrayList<>();
+      m.getCompilerOutputFiles()
+          .forEach(
+              (name, bytes) -> {
+                if (name.endsWith(".class")) {
+                  out.add(bytes);
+                }
+              });
+      return out;
+    }
+    return List.of();
+  }
+
+  /** The class files of a block in the on-disk cache (empty when unreadable). */
+  private Collection<byte[]> cachedClasses(String key) {
+    Path jar = cacheDirectory.orElseThrow().resolve(key + ".jar");
+    List<byte[]> out = new ArrayList<>();
+    try (JarFile file = new JarFile(jar.toFile())) {
+      for (JarEntry e : java.util.Collections.list(file.entries())) {
+        if (e.getName().endsWith(".class")) {
+          try (InputStream in = file.getInputStream(e)) {
+            out.add(in.readAllBytes());
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read cached script {}: {}", jar, e.toString());
+      return List.of();
+    }
+    return out;
   }
 
   private void store(String key, CompiledScript compiled) {

@@ -3,6 +3,7 @@ package io.conceptrace.runner.cli;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.EngineOptions;
 import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.Problem;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.mlflow.Invocation;
@@ -23,6 +24,7 @@ import io.conceptrace.runner.exec.WorkerBudget;
 import io.conceptrace.runner.exec.slurm.SlurmCommands;
 import io.conceptrace.runner.stages.MatrixCell;
 import io.conceptrace.runner.stages.StageRunners;
+import io.conceptrace.runner.stages.StudyInputs;
 import io.conceptrace.store.RunStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -150,6 +152,15 @@ public final class RunCommand implements Callable<Integer> {
               ? "--dry-run needs --executor slurm"
               : "--executor must be local or slurm, got '" + where + "'");
     }
+    // Predicate concepts are built before any cell, so a block that fails on the images fails
+    // now and not after the base models trained; the cells then share these very sets.
+    StudyInputs inputs = new StudyInputs(experiment, host);
+    List<Problem> conceptProblems = inputs.checkConcepts();
+    if (!conceptProblems.isEmpty()) {
+      conceptProblems.forEach(err::println);
+      err.flush();
+      return ExitCode.BAD_INPUT;
+    }
     WorkerBudget budget =
         WorkerBudget.choose(
             jobs != null ? jobs : experiment.execution().jobs(),
@@ -163,7 +174,7 @@ public final class RunCommand implements Callable<Integer> {
             matrix.experiment(),
             MatrixCell.of(matrix),
             runs,
-            StageRunners.forExperiment(experiment, compute, host),
+            StageRunners.forExperiment(inputs, compute),
             force,
             new RunPolicy(keepGoing),
             Provenance.of(compute.info()));

@@ -1,8 +1,10 @@
 package io.conceptrace.runner.cli;
 
+import io.conceptrace.dsl.Problem;
 import io.conceptrace.dsl.matrix.Cell;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.dsl.script.KotlinScriptHost;
+import io.conceptrace.runner.stages.StudyInputs;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,16 @@ public final class ValidateCommand implements Callable<Integer> {
         loaded.printProblems(spec.commandLine().getErr());
         allOk = false;
         continue;
+      }
+      if (host.isPresent() && StudyInputs.generatedData(loaded.experiment())) {
+        // Generated images cost a second: run the predicates on them now, as a run would first.
+        List<Problem> concepts = new StudyInputs(loaded.experiment(), host).checkConcepts();
+        if (!concepts.isEmpty()) {
+          concepts.forEach(spec.commandLine().getErr()::println);
+          spec.commandLine().getErr().flush();
+          allOk = false;
+          continue;
+        }
       }
       spec.commandLine().getOut().println(file + ": OK, " + describe(loaded.matrix()));
     }

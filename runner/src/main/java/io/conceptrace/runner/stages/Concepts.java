@@ -100,8 +100,8 @@ final class Concepts {
     throw new BadInputException(
         "concept "
             + c.name()
-            + ": the script must return a number when a threshold is set, got "
-            + v);
+            + ": the block must return a number when a threshold is set, got "
+            + KotlinScriptHost.describe(v));
   }
 
   private static boolean truth(Experiment.Concept c, Object v) {
@@ -112,6 +112,9 @@ final class Concepts {
       return n.doubleValue() > 0;
     }
     throw new BadInputException(
-        "concept " + c.name() + ": the script must return a Boolean, got " + v);
+        "concept "
+            + c.name()
+            + ": the block must return true/false or a number, got "
+            + KotlinScriptHost.describe(v));
   }
 }

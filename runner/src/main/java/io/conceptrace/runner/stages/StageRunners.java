@@ -26,8 +26,14 @@ public final class StageRunners {
    */
   public static Map<String, StageRunner> forExperiment(
       Experiment experiment, ComputeEngine engine, Optional<KotlinScriptHost> scripts) {
-    StudyData data = new StudyData(experiment);
-    Concepts concepts = new Concepts(experiment, data, scripts);
+    return forExperiment(new StudyInputs(experiment, scripts), engine);
+  }
+
+  /** Every stage's runner, over inputs already opened (and checked) by the caller. */
+  public static Map<String, StageRunner> forExperiment(StudyInputs inputs, ComputeEngine engine) {
+    Experiment experiment = inputs.experiment();
+    StudyData data = inputs.data();
+    Concepts concepts = inputs.concepts();
     TrainStage train = new TrainStage(experiment, data, engine);
     ProbeStage probe = new ProbeStage(experiment, concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();

@@ -76,11 +76,14 @@ final class StudyData {
     ImageDataset ds =
         switch (source()) {
           case "synthetic" -> {
-            int perClass =
-                split
-                    .perClass()
-                    .orElseThrow(
-                        () -> new BadInputException("data." + name + ".per-class is required"));
+            int perClass = split.perClass().orElse(-1);
+            if (perClass < 0 && !isTrain) {
+              // The documented default, as the loader sizes the split: train's per-class / 5.
+              perClass = Math.max(1, d.train().perClass().orElse(5) / 5);
+            }
+            if (perClass < 0) {
+              throw new BadInputException("data." + name + ".per-class is required");
+            }
             int classes = 10;
             yield new SyntheticShapes(
                 new SyntheticShapes.Config(

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Each file under {@code experiments/bad/} breaks one thing (two in one file); its {@code #
  * expect:} comments are the exact lines {@code ctrace validate} must print (FILE stands for the
- * file's path), with exit code 2 and no stack trace.
+ * file's path), with exit code 2 and no stack trace. {@code experiments/bad/inc/} holds files that
+ * the include cases include (they are not cases themselves).
  */
 class MalformedExperimentTest {
   static final Path DIR = Path.of("src/test/resources/experiments/bad");

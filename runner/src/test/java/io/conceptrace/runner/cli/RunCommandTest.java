@@ -2,6 +2,7 @@ package io.conceptrace.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conceptrace.dsl.script.KotlinScriptHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,32 @@ class RunCommandTest {
     assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
     assertThat(r.err()).contains("bad.conf:2").contains("layerz");
     assertThat(dir.resolve("runs")).doesNotExist();
+  }
+
+  @Test
+  void aPredicateThatSelectsNothingFailsBeforeAnyCell() throws Exception {
+    Path file = dir.resolve("never.conf");
+    Path tiny = Path.of("src/test/resources/experiments/tiny.conf").toAbsolutePath();
+    Files.writeString(
+        file,
+        "include file(\""
+            + tiny
+            + "\")\n"
+            + "concepts.dark { kind = predicate, script = \"\"\"mean() < -1.0\"\"\" }\n");
+    System.setProperty(KotlinScriptHost.CACHE_PROPERTY, dir.resolve("cache").toString());
+    CliHarness r;
+    try {
+      r = CliHarness.run("run", file.toString(), "--store", dir.resolve("runs").toString());
+    } finally {
+      System.clearProperty(KotlinScriptHost.CACHE_PROPERTY);
+    }
+    assertThat(r.err().lines().toList())
+        .containsExactly(
+            file
+                + ":2:47: concepts.dark.script: concept 'dark' train split: no positive examples of"
+                + " predicate mean() < -1.0 in synthetic/train");
+    assertThat(r.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+    assertThat(dir.resolve("runs")).as("no cell ran, no store was made").doesNotExist();
   }
 
   @Test

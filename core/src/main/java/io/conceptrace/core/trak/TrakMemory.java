@@ -1,0 +1,116 @@
+package io.conceptrace.core.trak;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How much memory one TRAK model needs at its peak, estimated from P (the gradient length), k (the
+ * projection dimension) and the batching of {@link TrakSpec}, so that a projection that cannot fit
+ * is rejected when the experiment file is validated instead of after every probe has trained.
+ *
+ * <p>It follows what {@link Trak#addModel} allocates: while featurizing, a chunk of per-example
+ * gradients (twice: the batches and their concatenation), the projection block (or the whole cached
+ * matrix) and the chunk's projected features (twice: the tensor and its Java copy); while forming
+ * the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java array, the Cholesky
+ * factor's inverse and the product of its transpose with it). The phases do not overlap, so the
+ * peak is the larger of the two. Features and scores live in files and do not count.
+ *
+ * @param parameters P
+ * @param projectionDim k
+ * @param featurizeBytes peak while featurizing
+ * @param kernelBytes peak while forming the kernel
+ */
+public record TrakMemory(
+    long parameters, int projectionDim, long featurizeBytes, long kernelBytes) {
+
+  /**
+   * The largest k whose k × k kernel fits one Java array ({@link Kernel} holds it as {@code
+   * double[k * k]}).
+   */
+  public static final int MAX_PROJECTION_DIM = (int) Math.sqrt(Integer.MAX_VALUE);
+
+  /** The peak of the two phases. */
+  public long peakBytes() {
+    return Math.max(featurizeBytes, kernelBytes);
+  }
+
+  /** Examples whose gradients are gathered and projected at once (see {@link Trak#featurize}). */
+  static int chunkExamples(long parameters, int batchSize, long bufferBytes) {
+    long perExample = parameters * Float.BYTES;
+    int batchesPerChunk =
+        (int) Math.max(1, Math.min(1 << 16, bufferBytes / (perExample * batchSize)));
+    return batchesPerChunk * batchSize;
+  }
+
+  /**
+   * The estimate for P parameters under {@code spec} (its k, batch size and memory bounds).
+   *
+   * @param examples the most images featurized in one call (the training set's size), which caps
+   *     the gradient chunk; {@link Long#MAX_VALUE} when unknown
+   */
+  public static TrakMemory estimate(long parameters, long examples, TrakSpec spec) {
+    if (parameters <= 0 || examples <= 0) {
+      throw new IllegalArgumentException(
+          "P and the examples must be positive, got " + parameters + " and " + examples);
+    }
+    int k = spec.projection() == ProjectionKind.NONE ? (int) parameters : spec.projectionDim();
+    long chunk =
+        Math.min(examples, chunkExamples(parameters, spec.batchSize(), spec.gradientBufferBytes()));
+    long gradients = 2 * chunk * parameters * Float.BYTES;
+    long features = 2 * chunk * k * (long) Float.BYTES;
+    long matrix = parameters * k * (long) Float.BYTES;
+    long projection;
+    if (spec.projection() == ProjectionKind.NONE) {
+      projection = 0;
+    } else if (matrix <= spec.projectionCacheBytes()) {
+      projection = matrix;
+    } else {
+      long tileBytes = (long) RandomProjector.TILE_ROWS * k * Float.BYTES;
+      long tiles = (parameters + RandomProjector.TILE_ROWS - 1) / RandomProjector.TILE_ROWS;
+      long tilesPerBlock = Math.max(1, Math.min(tiles, spec.projectionBlockBytes() / tileBytes));
+      projection = tilesPerBlock * tileBytes;
+    }
+    long kernel = 4L * k * k * Double.BYTES;
+    return new TrakMemory(parameters, k, gradients + projection + features, kernel);
+  }
+
+  /**
+   * Why this projection cannot run within {@code limitBytes}, or empty when it fits.
+   *
+   * @param where what is attributed, for the message (e.g. {@code "at layer3"})
+   * @param limitName what the limit is, for the message (e.g. {@code "this machine's memory"})
+   */
+  public Optional<String> problem(String where, long limitBytes, String limitName) {
+    if (projectionDim > MAX_PROJECTION_DIM) {
+      return Optional.of(
+          "k = "
+              + projectionDim
+              + " needs a k × k kernel of more entries than one Java array holds; use k <= "
+              + MAX_PROJECTION_DIM);
+    }
+    if (peakBytes() <= limitBytes) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "TRAK "
+            + where
+            + " with k = "
+            + projectionDim
+            + " and P = "
+            + parameters
+            + " parameters needs about "
+            + gigabytes(peakBytes())
+            + " of memory, more than "
+            + limitName
+            + " ("
+            + gigabytes(limitBytes)
+            + "); lower the projection dimension");
+  }
+
+  /** Bytes as GB with one decimal, or whole MB below 1 GB (decimal units, as allocators count). */
+  public static String gigabytes(long bytes) {
+    return bytes >= 1e9
+        ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9)
+        : String.format(Locale.ROOT, "%.0f MB", bytes / 1e6);
+  }
+}

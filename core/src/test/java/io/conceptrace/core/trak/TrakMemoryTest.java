@@ -1,0 +1,61 @@
+package io.conceptrace.core.trak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class TrakMemoryTest {
+  private static final long MIB = TrakSpec.MIB;
+
+  @Test
+  void aSmallProjectionIsBoundedByTheTrainingSetAndCachesItsMatrix() {
+    // P = 1000, k = 512, batches of 64 over 2,000 images: the 1 GiB gradient buffer would hold
+    // 268,416 examples, so the chunk is the whole training set.
+    TrakMemory m = TrakMemory.estimate(1000, 2000, TrakSpec.defaults(512).withBatchSize(64));
+    long gradients = 2L * 2000 * 1000 * 4;
+    long features = 2L * 2000 * 512 * 4;
+    long matrix = 1000L * 512 * 4; // under the 1 GiB cache bound: held whole
+    assertThat(m.featurizeBytes()).isEqualTo(gradients + matrix + features);
+    assertThat(m.kernelBytes()).isEqualTo(4L * 512 * 512 * 8);
+    assertThat(m.peakBytes()).isEqualTo(gradients + matrix + features);
+    assertThat(m.problem("at layer1", 1L << 30, "this machine's memory")).isEmpty();
+  }
+
+  @Test
+  void aLargeProjectionIsGeneratedInBlocksAndItsKernelDominates() {
+    // P = 10^6 and k = 40,000: R is 160 GB, so it is generated in blocks of whole 256-row tiles
+    // within 256 MiB (one tile is 256 · 40,000 · 4 bytes = 40.96 MB, so 6 tiles per block).
+    TrakMemory m =
+        TrakMemory.estimate(1_000_000, Long.MAX_VALUE, TrakSpec.defaults(40_000).withBatchSize(32));
+    long tile = 256L * 40_000 * 4;
+    long chunk = 32L * (1024 * MIB / (1_000_000L * 4 * 32)); // 8 batches of 32
+    long featurize = 2 * chunk * 1_000_000 * 4 + (256 * MIB / tile) * tile + 2 * chunk * 40_000 * 4;
+    assertThat(m.featurizeBytes()).isEqualTo(featurize);
+    assertThat(m.kernelBytes()).isEqualTo(4L * 40_000 * 40_000 * 8);
+    assertThat(m.problem("at layer3", 16_000_000_000L, "this machine's memory"))
+        .contains(
+            "TRAK at layer3 with k = 40000 and P = 1000000 parameters needs about 51.2 GB of"
+                + " memory, more than this machine's memory (16.0 GB); lower the projection"
+                + " dimension");
+    assertThat(m.problem("at layer3", 64_000_000_000L, "this machine's memory")).isEmpty();
+  }
+
+  @Test
+  void aKernelLargerThanOneJavaArrayIsRejectedWhateverTheMemory() {
+    TrakMemory m = TrakMemory.estimate(100, 10, TrakSpec.defaults(46_341));
+    assertThat(m.problem("at layer1", Long.MAX_VALUE, "x"))
+        .contains(
+            "k = 46341 needs a k × k kernel of more entries than one Java array holds;"
+                + " use k <= 46340");
+    assertThat(TrakMemory.MAX_PROJECTION_DIM * (long) TrakMemory.MAX_PROJECTION_DIM)
+        .isLessThanOrEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
+  void theChunkIsTheOneTrakFeaturizesWith() {
+    // 1 GiB / (P · 4 bytes · 32) whole batches, at least one, at most 65,536.
+    assertThat(TrakMemory.chunkExamples(1000, 32, 1024 * MIB)).isEqualTo(32 * 8388);
+    assertThat(TrakMemory.chunkExamples(100_000_000, 32, 1024 * MIB)).isEqualTo(32);
+    assertThat(TrakMemory.chunkExamples(1, 1, 1024 * MIB)).isEqualTo(1 << 16);
+  }
+}

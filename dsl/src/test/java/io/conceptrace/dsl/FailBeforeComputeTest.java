@@ -1,0 +1,62 @@
+package io.conceptrace.dsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.conceptrace.core.nn.ArchitectureSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The memory estimate as validate computes it: P from the layer, the groups and the probe. */
+class FailBeforeComputeTest {
+  @TempDir Path dir;
+
+  Experiment load(String extra) throws IOException {
+    Path f = dir.resolve("x.conf");
+    Files.writeString(
+        f,
+        "experiment { name = m }\n"
+            + "data { source = synthetic, train { per-class = 20 } }\n"
+            + "model { arch = small-cnn, width = 0.5 }\n"
+            + "concepts.wavy { kind = classes, classes = [snake] }\n"
+            + "probes.layers = [layer1]\n"
+            + extra);
+    return new ExperimentLoader(
+            new ExperimentLoader.Options(List.of(), false, false, false), Optional.empty())
+        .load(f);
+  }
+
+  static List<String> check(Experiment e, long limit) {
+    ConfigReader r = new ConfigReader(ConfigFactory.empty(), "x.conf");
+    ArchitectureSpec spec = new ArchitectureSpec("small-cnn", 0.5, true, 3, 32, 10);
+    FailBeforeCompute.check(
+        r, e.data(), e.concepts(), e.probes(), e.attribution(), Optional.of(spec), limit);
+    return r.problems().stream().map(p -> p.path() + ": " + p.message()).toList();
+  }
+
+  @Test
+  void theEstimateCountsTheLayersParametersAndTheProbe() throws IOException {
+    Experiment e = load("");
+    // small-cnn width 0.5 up to layer1: conv1 8·3·3·3 + bn1 2·8 + layer1.0 16·8·3·3 + layer1.1
+    // 2·16 = 1,416; the flat probe on [16, 32, 32] adds 16,384 weights and a bias: P = 17,801.
+    // 200 training images fit one gradient chunk: 2·200·P·4 + 2·200·512·4 bytes, and the
+    // 17,801 × 512 projection (36 MB) is cached: 66 MB in all.
+    assertThat(check(e, 10_000_000))
+        .containsExactly(
+            "attribution.projection-dim: TRAK at layer1 with k = 512 and P = 17801 parameters"
+                + " needs about 66 MB of memory, more than this machine's memory (10 MB); lower"
+                + " the projection dimension");
+    assertThat(check(e, 70_000_000)).isEmpty();
+  }
+
+  @Test
+  void probeOnlyAttributionCountsJustTheProbe() throws IOException {
+    Experiment e = load("attribution.parameter-groups = [probe]\n");
+    assertThat(check(e, 1_000)).singleElement().asString().contains("and P = 16385 parameters");
+  }
+}

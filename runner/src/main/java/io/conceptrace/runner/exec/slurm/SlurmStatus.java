@@ -4,6 +4,7 @@ import io.conceptrace.runner.exec.ExecutionPlan;
 import io.conceptrace.runner.exec.PlannedCell;
 import io.conceptrace.store.CellRecord;
 import io.conceptrace.store.RunStore;
+import io.conceptrace.store.Verification;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class SlurmStatus {
     for (PlannedCell cell : plan.cells()) {
       Optional<SubmittedJob> job = Optional.ofNullable(latest.get(cell.id()));
       Optional<Path> log = job.map(j -> Path.of(j.log())).filter(Files::isRegularFile);
-      if (store.isComplete(plan.experiment(), cell.stage(), cell.id())) {
+      if (store.check(plan.experiment(), cell.stage(), cell.id(), Verification.QUICK).isIntact()) {
         out.add(new Line(cell, Kind.DONE, job, "", log));
         continue;
       }

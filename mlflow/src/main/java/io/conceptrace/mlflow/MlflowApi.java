@@ -54,14 +54,25 @@ final class MlflowApi implements AutoCloseable {
 
   /** The id of the experiment with this name, created if missing. */
   String experimentId(String name) {
+    return experimentId(name, "");
+  }
+
+  /**
+   * The id of the experiment with this name, created if missing, with the tags that make MLflow 3
+   * open it on its training-runs view (not the GenAI one) and, when it has none yet, the study's
+   * description (a description edited in the UI is kept).
+   */
+  String experimentId(String name, String description) {
     String known = experimentIds.get(name);
     if (known != null) {
       return known;
     }
     Optional<Service.Experiment> existing = find(name);
     String id;
+    Map<String, String> tags = new HashMap<>();
     if (existing.isPresent()) {
       id = liveId(name, existing.get());
+      existing.get().getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
     } else {
       try {
         id = client.createExperiment(name);
@@ -76,6 +87,12 @@ final class MlflowApi implements AutoCloseable {
         }
         id = liveId(name, winner.get());
       }
+    }
+    if (!tags.containsKey(TrackingTags.EXPERIMENT_KIND)) {
+      client.setExperimentTag(id, TrackingTags.EXPERIMENT_KIND, TrackingTags.KIND_TRAINING);
+    }
+    if (!description.isEmpty() && !tags.containsKey(TrackingTags.NOTE)) {
+      client.setExperimentTag(id, TrackingTags.NOTE, RunContent.value(description));
     }
     experimentIds.put(name, id);
     return id;

@@ -123,8 +123,8 @@ public final class StoreSync {
       this.api = api;
       this.experiment = experiment;
       this.counts = counts;
-      this.experimentId = api.experimentId(experiment);
       this.journal = InvocationJournal.read(store, experiment);
+      this.experimentId = api.experimentId(experiment, latestDescription(journal));
       for (InvocationJournal.Entry entry : journal) {
         for (String record : entry.records()) {
           journalByRecord.putIfAbsent(record, entry);
@@ -166,7 +166,10 @@ public final class StoreSync {
         syncRecord(cell.record(), cell.directory());
       }
       for (InvocationJournal.Entry entry : journal) {
-        finishParent(parent(entry.invocation()), entry);
+        // An invocation that produced nothing (everything cached) gets no empty parent run.
+        if (!entry.records().isEmpty() || parents.containsKey(entry.invocation().id())) {
+          finishParent(parent(entry.invocation()), entry);
+        }
       }
     }
 
@@ -219,6 +222,14 @@ public final class StoreSync {
           metrics);
       if (directory != null) {
         counts.artifacts += api.uploadArtifacts(run, directory);
+        if (record.status() == CellStatus.FINISHED) {
+          api.log(
+              parentId,
+              Map.of(),
+              Map.of(),
+              RunContent.summaryMetrics(
+                  record.stage(), new StoredCell(directory, record).metrics()));
+        }
       }
       api.terminate(run.runId(), record.status(), record.finishedAt().toEpochMilli());
       cellRuns.put(id, run);
@@ -294,6 +305,17 @@ public final class StoreSync {
       }
       // Otherwise it is still running somewhere: its own process will end it.
     }
+  }
+
+  /** The experiment's description as its latest invocation that had one recorded it. */
+  private static String latestDescription(List<InvocationJournal.Entry> journal) {
+    for (int i = journal.size() - 1; i >= 0; i--) {
+      String d = journal.get(i).invocation().description();
+      if (!d.isEmpty()) {
+        return d;
+      }
+    }
+    return "";
   }
 
   private static String rootMessage(Throwable e) {

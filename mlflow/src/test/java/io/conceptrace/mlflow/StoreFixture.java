@@ -84,6 +84,22 @@ final class StoreFixture {
     }
   }
 
+  /** A committed report cell whose metrics are the study's summary numbers. */
+  StoredCell reportCell(TrackingSink sink, String cellId, Map<String, Double> summary) {
+    sink.cellStarted(new CellStart(cellId, "report", Map.of(), Map.of(), List.of(), 5));
+    try (CellWriter w = store.open(experiment, "report", cellId)) {
+      summary.forEach(
+          (name, value) -> {
+            io.conceptrace.store.Metric m = new io.conceptrace.store.Metric(name, 0, value, 3_000L);
+            w.metric(m);
+            sink.metric(cellId, m);
+          });
+      StoredCell cell = w.commit(w.recordBuilder().seed(5).build());
+      sink.cellEnded(cell);
+      return cell;
+    }
+  }
+
   /** A FAILED attempt (its files are discarded, its record kept under .attempts). */
   CellRecord failedAttempt(TrackingSink sink, String cellId) {
     Map<String, String> coords = Map.of("layer", "layer3");

@@ -184,7 +184,11 @@ public final class RunCommand implements Callable<Integer> {
         AutoCloseable display = display(err);
         ShutdownGuard guard = pipeline.guardSignals(SIGNAL_GRACE)) {
       Invocation invocation =
-          Invocation.begin(experiment.tracking().experimentName(), file, commandLine());
+          Invocation.begin(
+              experiment.tracking().experimentName(),
+              file,
+              commandLine(),
+              experiment.description());
       ExecutionListener listener =
           ExecutionListener.all(
               List.of((ExecutionListener) display, new TrackingListener(sink, invocation)));

@@ -36,7 +36,7 @@ class PlanDiffGoldenTest {
         first
             .out()
             .lines()
-            .filter(l -> l.endsWith("member=0"))
+            .filter(l -> l.endsWith("train-base m0"))
             .findFirst()
             .orElseThrow()
             .strip()
@@ -49,7 +49,7 @@ class PlanDiffGoldenTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEmpty();
     assertGolden(r.out(), "plan.txt");
-    assertThat(r.out()).contains(baseId + "  cached  member=0");
+    assertThat(r.out()).contains(baseId + "  cached  train-base m0");
   }
 
   @Test

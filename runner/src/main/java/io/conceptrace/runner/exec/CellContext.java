@@ -141,6 +141,11 @@ public final class CellContext {
     startedAt = now;
   }
 
+  /** This cell's provenance as its record will hold it (versions, host, threads). */
+  public Map<String, String> provenance() {
+    return Map.copyOf(provenance);
+  }
+
   /** Overrides one provenance entry of this cell's record (e.g. the threads it really used). */
   public void provenance(String key, String value) {
     provenance.put(key, value);

@@ -10,6 +10,7 @@ import io.conceptrace.core.stats.SampleSummary;
 import io.conceptrace.core.stats.TestResult;
 import io.conceptrace.core.stats.WelchTest;
 import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.mlflow.GitState;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
@@ -21,6 +22,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -97,8 +101,27 @@ public final class ReportStage implements StageRunner {
         arms,
         ctx.inputs(),
         rows,
-        trainingSet.map(Supplier::get));
+        trainingSet.map(Supplier::get),
+        provenance(ctx));
     return ctx.commit();
+  }
+
+  /** What the report page says produced it: the experiment file's commit, the date, versions. */
+  private Map<String, String> provenance(CellContext ctx) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("experiment", ctx.experiment());
+    experimentFile.ifPresent(
+        f -> {
+          out.put("experiment file", f.toString());
+          GitState git = GitState.of(f);
+          if (git.known()) {
+            out.put("git commit", git.commit() + (git.fileModified() ? " (file modified)" : ""));
+          }
+        });
+    out.put("report written", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    out.put("report cell", ctx.cell().id());
+    new TreeMap<>(ctx.provenance()).forEach(out::put);
+    return out;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.conceptrace.runner.cli;
 
 import io.conceptrace.dsl.matrix.PlanRenderer;
 import io.conceptrace.store.RunStore;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,7 +46,16 @@ public final class PlanCommand implements Callable<Integer> {
             study.file.toString(),
             c -> runs.isComplete(name, c.stage(), c.id()),
             f);
+    List<String> toRun =
+        loaded.matrix().cells().stream()
+            .filter(c -> !runs.isComplete(name, c.stage(), c.id()))
+            .map(c -> c.stage())
+            .toList();
+    ComputeEstimate estimate = ComputeEstimate.of(runs, name, ComputeEstimate.count(toRun));
     spec.commandLine().getOut().print(out);
+    spec.commandLine()
+        .getOut()
+        .print(f == PlanRenderer.Format.MARKDOWN ? estimate.markdown() : estimate.text());
     spec.commandLine().getOut().flush();
     return ExitCode.OK;
   }

@@ -2,6 +2,8 @@ package io.conceptrace.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conceptrace.store.CellWriter;
+import io.conceptrace.store.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +43,20 @@ class PlanDiffGoldenTest {
             .orElseThrow()
             .strip()
             .split("\\s+")[0];
-    Path cell = store.resolve("golden").resolve("train-base").resolve(baseId);
-    Files.createDirectories(cell);
-    Files.writeString(cell.resolve("cell.json"), "{}");
+    // Stored with the time it took: the plan's compute estimate uses it for train-base.
+    try (CellWriter w = new RunStore(store).open("golden", "train-base", baseId)) {
+      w.commit(w.recordBuilder().timing("total", 25.0).build());
+    }
 
     CliHarness r = CliHarness.run("plan", PLAN, "--store", store.toString());
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEmpty();
     assertGolden(r.out(), "plan.txt");
     assertThat(r.out()).contains(baseId + "  cached  train-base m0");
+    assertThat(r.out())
+        .contains("train-base        1         25.0           25 s")
+        .contains("probe             8            -        unknown")
+        .contains("total                                    > 25 s");
   }
 
   @Test

@@ -99,6 +99,23 @@ public final class StoreSync {
         counts.artifacts);
   }
 
+  /**
+   * The experiment's id on the server, created if missing with the tags sync gives it (training
+   * view, description): so that a UI can link to it before the first run is uploaded.
+   *
+   * @throws TrackingServerException if the server fails
+   */
+  public String experimentId(String experiment) {
+    try (MlflowApi api = new MlflowApi(connection)) {
+      return api.experimentId(
+          experiment, latestDescription(InvocationJournal.read(store, experiment)));
+    } catch (MlflowClientException | IllegalStateException e) {
+      throw new TrackingServerException(
+          "cannot create experiment '" + experiment + "' on " + connection + ": " + rootMessage(e),
+          e);
+    }
+  }
+
   private static final class Counts {
     int created;
     int replaced;

@@ -131,9 +131,16 @@ final class UiCommand implements Callable<Integer> {
     }
   }
 
-  /** The experiment's page in MLflow's UI. */
+  /**
+   * The experiment's page in MLflow's UI, on its training-runs view: MLflow 3.x up to about 3.4
+   * chooses the view by the experiment's {@code mlflow.experimentKind} tag (which sync sets), later
+   * versions by a GenAI / Model training switch that this URL parameter sets.
+   */
   static String experimentUrl(String base, String experimentId) {
-    return (base.endsWith("/") ? base : base + "/") + "#/experiments/" + experimentId;
+    return (base.endsWith("/") ? base : base + "/")
+        + "#/experiments/"
+        + experimentId
+        + "?workflowType=machine_learning";
   }
 
   private static boolean portIsFree(int port) {

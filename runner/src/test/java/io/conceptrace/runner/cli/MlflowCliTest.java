@@ -100,7 +100,8 @@ class MlflowCliTest {
       }
       assertThat(experimentUrl)
           .as(String.join("\n", lines))
-          .matches("http://127\\.0\\.0\\.1:\\d+/#/experiments/\\d+");
+          .matches(
+              "http://127\\.0\\.0\\.1:\\d+/#/experiments/\\d+\\?workflowType=machine_learning");
       url = experimentUrl.substring(0, experimentUrl.indexOf("/#/"));
       assertThat(lines).anyMatch(l -> l.contains("1 run(s) uploaded"));
       assertThat(dir.resolve(".ctrace/mlflow/mlflow.db")).exists();

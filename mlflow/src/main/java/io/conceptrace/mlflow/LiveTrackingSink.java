@@ -262,6 +262,7 @@ public final class LiveTrackingSink implements TrackingSink {
       run = cellRuns.remove(record.cellId());
     }
     api.log(run.runId(), Map.of(), RunContent.endTags(record), RunContent.timingMetrics(record));
+    api.logInputs(run.runId(), RunInputs.of(record));
     if (artifacts != null && Files.isDirectory(artifacts)) {
       api.uploadArtifacts(run, artifacts);
       if (record.status() == CellStatus.FINISHED) {

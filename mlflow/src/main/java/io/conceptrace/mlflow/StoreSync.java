@@ -237,6 +237,7 @@ public final class StoreSync {
           RunContent.params(record.coordinates(), record.settings(), record.seed()),
           Map.of(),
           metrics);
+      api.logInputs(run.runId(), RunInputs.of(record));
       if (directory != null) {
         counts.artifacts += api.uploadArtifacts(run, directory);
         if (record.status() == CellStatus.FINISHED) {

@@ -117,6 +117,20 @@ class StoreSyncTest {
         .containsEntry("settings.training.lr", "0.1")
         .containsEntry("settings.model", "resnet18-small");
     assertThat(MlflowRest.tag(train, "ctrace.provenance.djl")).isEqualTo("0.36.0");
+    // Datasets as MLflow sees them: the splits the model trained on, the probe's concept set.
+    assertThat(datasets(rest, train))
+        .containsExactlyInAnyOrder("synthetic train/training", "synthetic val/validation");
+    assertThat(datasets(rest, probe)).containsExactly("concept wavy/concept");
+    assertThat(
+            rest.get("runs/get", Map.of("run_id", probe.path("info").path("run_id").asText()))
+                .path("run")
+                .path("inputs")
+                .path("dataset_inputs")
+                .get(0)
+                .path("dataset")
+                .path("profile")
+                .asText())
+        .contains("\"classes\":[\"snake\",\"worm\"]");
 
     String trainId = train.path("info").path("run_id").asText();
     assertThat(rest.history(trainId, "loss"))
@@ -255,6 +269,22 @@ class StoreSyncTest {
     assertThat(rest.experimentTags(experimentId))
         .containsEntry("mlflow.experimentKind", "custom_model_development")
         .containsEntry("mlflow.note.content", "Does the concept survive?");
+  }
+
+  /** The run's dataset inputs as {@code NAME/CONTEXT}. */
+  static List<String> datasets(MlflowRest rest, JsonNode run) {
+    List<String> out = new ArrayList<>();
+    JsonNode got = rest.get("runs/get", Map.of("run_id", run.path("info").path("run_id").asText()));
+    for (JsonNode input : got.path("run").path("inputs").path("dataset_inputs")) {
+      String context = "";
+      for (JsonNode t : input.path("tags")) {
+        if (t.path("key").asText().equals("mlflow.data.context")) {
+          context = t.path("value").asText();
+        }
+      }
+      out.add(input.path("dataset").path("name").asText() + "/" + context);
+    }
+    return out;
   }
 
   static JsonNode cellRun(MlflowRest rest, String experimentId, String cellId) {

@@ -101,6 +101,8 @@ class MlflowBrowserTest {
             .contains(
                 "train-base m0", "probe wavy layer3 dense m1", "attribute wavy layer2 sparse8")
             .contains("prune-set wavy layer3 dense k12 bottom", "report");
+        // The Dataset column: what each run read.
+        assertThat(browser.text()).contains("synthetic train", "concept wavy");
 
         // The parent run holds the study's numbers: accuracy per layer with spread, and each
         // prune arm's change with its p-values.

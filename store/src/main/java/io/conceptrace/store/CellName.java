@@ -13,8 +13,9 @@ import java.util.TreeMap;
  *
  * <p>Only values are shown, so that the part that differs between runs is not cut off in narrow
  * columns; numbers get a prefix because bare ones would be ambiguous: {@code k100} (prune size),
- * {@code m0} (member), {@code sparse16} (a sparse probe's non-zero weights). A pure function of stage and coordinates, so that every place agrees without sharing
- * state (the run store keeps coordinates unordered).
+ * {@code m0} (member), {@code sparse16} (a sparse probe's non-zero weights). A pure function of
+ * stage and coordinates, so that every place agrees without sharing state (the run store keeps
+ * coordinates unordered).
  */
 public final class CellName {
   /** The matrix's axes, outermost first; other coordinates follow alphabetically. */

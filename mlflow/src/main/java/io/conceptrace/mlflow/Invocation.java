@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param command the command line, for the run's description
  * @param startedAt when it started
  * @param git the experiment file's repository state; {@link GitState#NONE} outside a repository
+ * @param description the experiment's {@code experiment.description}; empty when it has none
  */
 public record Invocation(
     String id,
@@ -25,7 +26,8 @@ public record Invocation(
     String experimentFile,
     String command,
     Instant startedAt,
-    GitState git) {
+    GitState git,
+    String description) {
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -37,6 +39,18 @@ public record Invocation(
     command = command == null ? "" : command;
     Objects.requireNonNull(startedAt, "startedAt");
     git = git == null ? GitState.NONE : git;
+    description = description == null ? "" : description;
+  }
+
+  /** An invocation without a description. */
+  public Invocation(
+      String id,
+      String experiment,
+      String experimentFile,
+      String command,
+      Instant startedAt,
+      GitState git) {
+    this(id, experiment, experimentFile, command, startedAt, git, "");
   }
 
   /**
@@ -45,12 +59,18 @@ public record Invocation(
    * @param experimentFile the experiment file, or {@code null}
    */
   public static Invocation begin(String experiment, Path experimentFile, String command) {
+    return begin(experiment, experimentFile, command, "");
+  }
+
+  /** As {@link #begin(String, Path, String)}, with the experiment's description. */
+  public static Invocation begin(
+      String experiment, Path experimentFile, String command, String description) {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     byte[] suffix = new byte[3];
     RANDOM.nextBytes(suffix);
     String id = ID_TIME.format(now) + "-" + HexFormat.of().formatHex(suffix);
     String file = experimentFile == null ? "" : experimentFile.toAbsolutePath().toString();
     GitState git = experimentFile == null ? GitState.NONE : GitState.of(experimentFile);
-    return new Invocation(id, experiment, file, command, now, git);
+    return new Invocation(id, experiment, file, command, now, git, description);
   }
 }

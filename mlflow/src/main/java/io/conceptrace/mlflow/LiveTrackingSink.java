@@ -3,6 +3,7 @@ package io.conceptrace.mlflow;
 import io.conceptrace.store.CellRecord;
 import io.conceptrace.store.CellStatus;
 import io.conceptrace.store.Metric;
+import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -170,26 +171,42 @@ public final class LiveTrackingSink implements TrackingSink {
       cellEnd(c.record(), c.artifacts());
     } else if (event instanceof End e) {
       requireStarted();
-      api.terminate(parent.runId(), e.status(), e.at());
+      if (parent != null) {
+        api.terminate(parent.runId(), e.status(), e.at());
+      }
     }
   }
 
   private void start(Invocation inv) {
     invocation = inv;
     api = new MlflowApi(connection);
-    experimentId = api.experimentId(inv.experiment());
-    parent =
-        api.createRun(experimentId, inv.startedAt().toEpochMilli(), RunContent.parentTags(inv));
-    if (!inv.experimentFile().isEmpty()) {
-      Path file = Path.of(inv.experimentFile());
-      if (Files.isRegularFile(file)) {
-        api.uploadArtifact(parent, file.getFileName().toString(), file);
+    experimentId = api.experimentId(inv.experiment(), inv.description());
+  }
+
+  /**
+   * The parent run, created with the first cell that runs: a rerun that finds everything cached
+   * leaves no empty parent behind.
+   */
+  private MlflowApi.RemoteRun parent() {
+    if (parent == null) {
+      parent =
+          api.createRun(
+              experimentId,
+              invocation.startedAt().toEpochMilli(),
+              RunContent.parentTags(invocation));
+      if (!invocation.experimentFile().isEmpty()) {
+        Path file = Path.of(invocation.experimentFile());
+        if (Files.isRegularFile(file)) {
+          api.uploadArtifact(parent, file.getFileName().toString(), file);
+        }
       }
     }
+    return parent;
   }
 
   private void cellBegin(CellStart cell, long at) {
     requireStarted();
+    MlflowApi.RemoteRun parent = parent();
     Map<String, String> tags =
         new LinkedHashMap<>(
             RunContent.cellTags(
@@ -245,8 +262,14 @@ public final class LiveTrackingSink implements TrackingSink {
       run = cellRuns.remove(record.cellId());
     }
     api.log(run.runId(), Map.of(), RunContent.endTags(record), RunContent.timingMetrics(record));
+    api.logInputs(run.runId(), RunInputs.of(record));
     if (artifacts != null && Files.isDirectory(artifacts)) {
       api.uploadArtifacts(run, artifacts);
+      if (record.status() == CellStatus.FINISHED) {
+        List<Metric> summary =
+            RunContent.summaryMetrics(record.stage(), new StoredCell(artifacts, record).metrics());
+        api.log(parent().runId(), Map.of(), Map.of(), summary);
+      }
     }
     api.terminate(run.runId(), record.status(), record.finishedAt().toEpochMilli());
   }

@@ -1,5 +1,7 @@
 package io.conceptrace.mlflow;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.store.CellStatus;
 import io.conceptrace.store.Metric;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import org.mlflow.tracking.Page;
  */
 final class MlflowApi implements AutoCloseable {
   private static final int PAGE_SIZE = 1000;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final MlflowConnection connection;
   private final MlflowClient client;
@@ -54,14 +57,25 @@ final class MlflowApi implements AutoCloseable {
 
   /** The id of the experiment with this name, created if missing. */
   String experimentId(String name) {
+    return experimentId(name, "");
+  }
+
+  /**
+   * The id of the experiment with this name, created if missing, with the tags that make MLflow 3
+   * open it on its training-runs view (not the GenAI one) and, when it has none yet, the study's
+   * description (a description edited in the UI is kept).
+   */
+  String experimentId(String name, String description) {
     String known = experimentIds.get(name);
     if (known != null) {
       return known;
     }
     Optional<Service.Experiment> existing = find(name);
     String id;
+    Map<String, String> tags = new HashMap<>();
     if (existing.isPresent()) {
       id = liveId(name, existing.get());
+      existing.get().getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
     } else {
       try {
         id = client.createExperiment(name);
@@ -76,6 +90,12 @@ final class MlflowApi implements AutoCloseable {
         }
         id = liveId(name, winner.get());
       }
+    }
+    if (!tags.containsKey(TrackingTags.EXPERIMENT_KIND)) {
+      client.setExperimentTag(id, TrackingTags.EXPERIMENT_KIND, TrackingTags.KIND_TRAINING);
+    }
+    if (!description.isEmpty() && !tags.containsKey(TrackingTags.NOTE)) {
+      client.setExperimentTag(id, TrackingTags.NOTE, RunContent.value(description));
     }
     experimentIds.put(name, id);
     return id;
@@ -147,6 +167,35 @@ final class MlflowApi implements AutoCloseable {
           .tags()
           .forEach((k, v) -> t.add(Service.RunTag.newBuilder().setKey(k).setValue(v).build()));
       client.logBatch(runId, m, p, t);
+    }
+  }
+
+  /** Logs the run's dataset inputs (MLflow's {@code runs/log-inputs}). */
+  void logInputs(String runId, List<RunInputs.Dataset> datasets) {
+    if (datasets.isEmpty()) {
+      return;
+    }
+    List<Map<String, Object>> inputs = new ArrayList<>();
+    for (RunInputs.Dataset d : datasets) {
+      Map<String, Object> dataset = new LinkedHashMap<>();
+      dataset.put("name", d.name());
+      dataset.put("digest", d.digest());
+      dataset.put("source_type", d.sourceType());
+      dataset.put("source", d.source());
+      dataset.put("schema", d.schema());
+      dataset.put("profile", d.profile());
+      inputs.add(
+          Map.of(
+              "tags",
+              List.of(Map.of("key", RunInputs.CONTEXT_TAG, "value", d.context())),
+              "dataset",
+              dataset));
+    }
+    try {
+      client.sendPost(
+          "runs/log-inputs", JSON.writeValueAsString(Map.of("run_id", runId, "datasets", inputs)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode the dataset inputs", e);
     }
   }
 

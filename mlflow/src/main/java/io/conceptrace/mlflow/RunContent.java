@@ -3,9 +3,12 @@ package io.conceptrace.mlflow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.conceptrace.store.CellName;
 import io.conceptrace.store.CellRecord;
 import io.conceptrace.store.CellStatus;
 import io.conceptrace.store.Metric;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +36,51 @@ public final class RunContent {
 
   private RunContent() {}
 
-  /** A cell run's name: the stage and its coordinates, e.g. {@code probe concept=wavy layer=l3}. */
+  /** The stage whose cell holds the study's summary metrics, copied onto the parent run. */
+  public static final String REPORT_STAGE = "report";
+
+  private static final DateTimeFormatter PARENT_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+
+  /**
+   * A cell run's name: the stage and its coordinate values in matrix order, e.g. {@code probe wavy
+   * layer3 dense m0} ({@link CellName}, the same name {@code ctrace plan} shows).
+   */
   public static String cellRunName(String stage, Map<String, String> coordinates) {
-    StringBuilder name = new StringBuilder(stage);
-    new TreeMap<>(coordinates).forEach((k, v) -> name.append(' ').append(k).append('=').append(v));
+    return limit(CellName.of(stage, coordinates), MAX_KEY_LENGTH);
+  }
+
+  /**
+   * A parent run's name: the experiment, its start (UTC) and the commit, e.g. {@code quickstart
+   * 2026-12-01 11:05 6e5a575}.
+   */
+  public static String parentRunName(Invocation invocation) {
+    if (invocation.id().equals(TrackingTags.STORE_INVOCATION)) {
+      return invocation.experiment() + " (cells without an invocation journal)";
+    }
+    StringBuilder name =
+        new StringBuilder(invocation.experiment())
+            .append(' ')
+            .append(PARENT_TIME.format(invocation.startedAt()));
+    if (invocation.git().known()) {
+      String commit = invocation.git().commit();
+      name.append(' ').append(commit, 0, Math.min(7, commit.length()));
+      if (invocation.git().fileModified()) {
+        name.append('+');
+      }
+    }
     return limit(name.toString(), MAX_KEY_LENGTH);
+  }
+
+  /**
+   * The report cell's metrics that also go onto its parent run: the study's summary numbers (its
+   * {@code metrics.jsonl}; timings stay on the cell's own run).
+   */
+  public static List<Metric> summaryMetrics(String stage, List<Metric> cellMetrics) {
+    if (!stage.equals(REPORT_STAGE)) {
+      return List.of();
+    }
+    return cellMetrics.stream().map(RunContent::metric).toList();
   }
 
   /** Which record of a cell a run holds: the result, or one failed/killed attempt. */
@@ -69,6 +112,7 @@ public final class RunContent {
     tags.put(TrackingTags.CELL_ID, cellId);
     tags.put(TrackingTags.STAGE, stage);
     tags.put(TrackingTags.RUN_NAME, cellRunName(stage, coordinates));
+    coordinates.forEach((k, v) -> tags.put(key(TrackingTags.COORDINATE_PREFIX + k), value(v)));
     if (!inputs.isEmpty()) {
       tags.put(TrackingTags.INPUTS, value(String.join(",", inputs)));
     }
@@ -109,9 +153,16 @@ public final class RunContent {
   public static Map<String, String> parentTags(Invocation invocation) {
     Map<String, String> tags = new TreeMap<>(invocationTags(invocation));
     tags.put(TrackingTags.KIND, TrackingTags.KIND_INVOCATION);
-    tags.put(TrackingTags.RUN_NAME, "run " + invocation.id());
+    tags.put(TrackingTags.RUN_NAME, parentRunName(invocation));
+    List<String> note = new ArrayList<>();
+    if (!invocation.description().isEmpty()) {
+      note.add(invocation.description());
+    }
     if (!invocation.command().isEmpty()) {
-      tags.put(TrackingTags.NOTE, value(invocation.command()));
+      note.add("`" + invocation.command() + "`");
+    }
+    if (!note.isEmpty()) {
+      tags.put(TrackingTags.NOTE, value(String.join("\n\n", note)));
     }
     return tags;
   }

@@ -99,6 +99,23 @@ public final class StoreSync {
         counts.artifacts);
   }
 
+  /**
+   * The experiment's id on the server, created if missing with the tags sync gives it (training
+   * view, description): so that a UI can link to it before the first run is uploaded.
+   *
+   * @throws TrackingServerException if the server fails
+   */
+  public String experimentId(String experiment) {
+    try (MlflowApi api = new MlflowApi(connection)) {
+      return api.experimentId(
+          experiment, latestDescription(InvocationJournal.read(store, experiment)));
+    } catch (MlflowClientException | IllegalStateException e) {
+      throw new TrackingServerException(
+          "cannot create experiment '" + experiment + "' on " + connection + ": " + rootMessage(e),
+          e);
+    }
+  }
+
   private static final class Counts {
     int created;
     int replaced;
@@ -123,8 +140,8 @@ public final class StoreSync {
       this.api = api;
       this.experiment = experiment;
       this.counts = counts;
-      this.experimentId = api.experimentId(experiment);
       this.journal = InvocationJournal.read(store, experiment);
+      this.experimentId = api.experimentId(experiment, latestDescription(journal));
       for (InvocationJournal.Entry entry : journal) {
         for (String record : entry.records()) {
           journalByRecord.putIfAbsent(record, entry);
@@ -166,7 +183,10 @@ public final class StoreSync {
         syncRecord(cell.record(), cell.directory());
       }
       for (InvocationJournal.Entry entry : journal) {
-        finishParent(parent(entry.invocation()), entry);
+        // An invocation that produced nothing (everything cached) gets no empty parent run.
+        if (!entry.records().isEmpty() || parents.containsKey(entry.invocation().id())) {
+          finishParent(parent(entry.invocation()), entry);
+        }
       }
     }
 
@@ -217,8 +237,17 @@ public final class StoreSync {
           RunContent.params(record.coordinates(), record.settings(), record.seed()),
           Map.of(),
           metrics);
+      api.logInputs(run.runId(), RunInputs.of(record));
       if (directory != null) {
         counts.artifacts += api.uploadArtifacts(run, directory);
+        if (record.status() == CellStatus.FINISHED) {
+          api.log(
+              parentId,
+              Map.of(),
+              Map.of(),
+              RunContent.summaryMetrics(
+                  record.stage(), new StoredCell(directory, record).metrics()));
+        }
       }
       api.terminate(run.runId(), record.status(), record.finishedAt().toEpochMilli());
       cellRuns.put(id, run);
@@ -294,6 +323,17 @@ public final class StoreSync {
       }
       // Otherwise it is still running somewhere: its own process will end it.
     }
+  }
+
+  /** The experiment's description as its latest invocation that had one recorded it. */
+  private static String latestDescription(List<InvocationJournal.Entry> journal) {
+    for (int i = journal.size() - 1; i >= 0; i--) {
+      String d = journal.get(i).invocation().description();
+      if (!d.isEmpty()) {
+        return d;
+      }
+    }
+    return "";
   }
 
   private static String rootMessage(Throwable e) {

@@ -38,5 +38,17 @@ public final class TrackingTags {
   public static final String SOURCE_NAME = "mlflow.source.name";
   public static final String SOURCE_GIT_COMMIT = "mlflow.source.git.commit";
 
+  /**
+   * The experiment tag MLflow 3 reads to choose an experiment's page; without it a new experiment
+   * opens on the GenAI (traces) view.
+   */
+  public static final String EXPERIMENT_KIND = "mlflow.experimentKind";
+
+  /** {@link #EXPERIMENT_KIND}'s value for classic model training runs. */
+  public static final String KIND_TRAINING = "custom_model_development";
+
+  /** Coordinates are also run tags {@code coord.NAME}, so that the run list can filter them. */
+  public static final String COORDINATE_PREFIX = "coord.";
+
   private TrackingTags() {}
 }

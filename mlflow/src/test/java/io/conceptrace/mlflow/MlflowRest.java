@@ -75,6 +75,16 @@ public final class MlflowRest {
     }
   }
 
+  /** The experiment's tags. */
+  public Map<String, String> experimentTags(String experimentId) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    get("experiments/get", Map.of("experiment_id", experimentId))
+        .path("experiment")
+        .path("tags")
+        .forEach(t -> out.put(t.path("key").asText(), t.path("value").asText()));
+    return out;
+  }
+
   /** Every active run of the experiment matching {@code filter}. */
   public List<JsonNode> runs(String experimentId, String filter) {
     List<JsonNode> out = new ArrayList<>();

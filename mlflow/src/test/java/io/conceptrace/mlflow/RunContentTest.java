@@ -61,9 +61,61 @@ class RunContentTest {
   }
 
   @Test
-  void runNamesListCoordinatesInOrder() {
-    assertThat(RunContent.cellRunName("probe", Map.of("layer", "l3", "concept", "wavy", "k", "16")))
-        .isEqualTo("probe concept=wavy k=16 layer=l3");
+  void runNamesListCoordinateValuesInMatrixOrder() {
+    assertThat(
+            RunContent.cellRunName(
+                "probe",
+                Map.of("member", "0", "layer", "layer3", "concept", "wavy", "sparsity", "dense")))
+        .isEqualTo("probe wavy layer3 dense m0");
+    assertThat(
+            RunContent.cellRunName(
+                "reprobe",
+                Map.of(
+                    "arm",
+                    "top",
+                    "k",
+                    "100",
+                    "member",
+                    "2",
+                    "layer",
+                    "l3",
+                    "concept",
+                    "wavy",
+                    "sparsity",
+                    "16",
+                    "extra",
+                    "x")))
+        .isEqualTo("reprobe wavy l3 sparse16 k100 top m2 x");
+    assertThat(RunContent.cellRunName("report", Map.of())).isEqualTo("report");
+  }
+
+  @Test
+  void parentsAreNamedByExperimentStartAndCommitAndCellsCarryCoordinatesAsTags() {
+    Invocation inv =
+        new Invocation(
+            "20261201T110500Z-abc123",
+            "quickstart",
+            "/x/q.conf",
+            "ctrace run q.conf",
+            java.time.Instant.parse("2026-12-01T11:05:09Z"),
+            new GitState("6e5a5751234567890", true),
+            "Which images teach 'wavy'?");
+    assertThat(RunContent.parentTags(inv))
+        .containsEntry("mlflow.runName", "quickstart 2026-12-01 11:05 6e5a575+")
+        .containsEntry("mlflow.note.content", "Which images teach 'wavy'?\n\n`ctrace run q.conf`");
+    assertThat(
+            RunContent.cellTags(
+                inv, "c1", "probe", Map.of("concept", "wavy", "layer", "layer3"), List.of()))
+        .containsEntry("coord.concept", "wavy")
+        .containsEntry("coord.layer", "layer3")
+        .containsEntry("mlflow.runName", "probe wavy layer3");
+  }
+
+  @Test
+  void onlyTheReportCellsMetricsGoOntoTheParent() {
+    List<Metric> ms = List.of(new Metric("probe.wavy.l3.dense.acc_mean", 0, 0.9, 1L));
+    assertThat(RunContent.summaryMetrics("report", ms)).containsExactlyElementsOf(ms);
+    assertThat(RunContent.summaryMetrics("probe", ms)).isEmpty();
   }
 
   @Test

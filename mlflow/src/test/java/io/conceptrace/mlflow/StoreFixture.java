@@ -32,7 +32,20 @@ final class StoreFixture {
   StoredCell trainCell(TrackingSink sink, String cellId) {
     Map<String, String> coords = Map.of("ensemble", "0");
     Map<String, Object> settings =
-        Map.of("training", Map.of("epochs", 3, "lr", 0.1), "model", "resnet18-small");
+        Map.of(
+            "training",
+            Map.of("epochs", 3, "lr", 0.1),
+            "model",
+            "resnet18-small",
+            "data",
+            Map.of(
+                "source", "synthetic",
+                "classes", 10,
+                "image-size", 32,
+                "channels", 3,
+                "subset-seed", 5,
+                "train", Map.of("per-class", 250, "fraction", 1.0),
+                "val", Map.of("per-class", 30, "fraction", 1.0)));
     sink.cellStarted(new CellStart(cellId, "train-base", coords, settings, List.of(), 7));
     try (CellWriter w = store.open(experiment, "train-base", cellId)) {
       for (int epoch = 0; epoch < 3; epoch++) {
@@ -65,7 +78,12 @@ final class StoreFixture {
   /** A committed probe cell with one metric. */
   StoredCell probeCell(TrackingSink sink, String cellId, String input) {
     Map<String, String> coords = Map.of("layer", "layer3", "concept", "wavy");
-    Map<String, Object> settings = Map.of("probe", Map.of("k", 16, "layers", List.of("layer3")));
+    Map<String, Object> settings =
+        Map.of(
+            "probe",
+            Map.of("k", 16, "layers", List.of("layer3")),
+            "concept",
+            Map.of("kind", "classes", "classes", List.of(7, 8)));
     sink.cellStarted(new CellStart(cellId, "probe", coords, settings, List.of(input), 11));
     try (CellWriter w = store.open(experiment, "probe", cellId)) {
       io.conceptrace.store.Metric m = new io.conceptrace.store.Metric("accuracy", 0, 0.9, 2_000L);
@@ -78,7 +96,24 @@ final class StoreFixture {
                   .settings(settings)
                   .inputs(List.of(input))
                   .seed(11)
+                  .provenance(Map.of("concept.classes", "snake, worm"))
                   .build());
+      sink.cellEnded(cell);
+      return cell;
+    }
+  }
+
+  /** A committed report cell whose metrics are the study's summary numbers. */
+  StoredCell reportCell(TrackingSink sink, String cellId, Map<String, Double> summary) {
+    sink.cellStarted(new CellStart(cellId, "report", Map.of(), Map.of(), List.of(), 5));
+    try (CellWriter w = store.open(experiment, "report", cellId)) {
+      summary.forEach(
+          (name, value) -> {
+            io.conceptrace.store.Metric m = new io.conceptrace.store.Metric(name, 0, value, 3_000L);
+            w.metric(m);
+            sink.metric(cellId, m);
+          });
+      StoredCell cell = w.commit(w.recordBuilder().seed(5).build());
       sink.cellEnded(cell);
       return cell;
     }

@@ -75,7 +75,12 @@ class StoreSyncTest {
     assertThat(MlflowRest.tag(parent, "ctrace.experiment_file"))
         .isEqualTo(experimentFile.toAbsolutePath().toString());
     assertThat(MlflowRest.tag(parent, "ctrace.git_commit")).isEqualTo(git.commit()).isNotEmpty();
-    assertThat(MlflowRest.tag(parent, "mlflow.note.content")).isEqualTo("ctrace run study.conf");
+    assertThat(MlflowRest.tag(parent, "mlflow.note.content")).isEqualTo("`ctrace run study.conf`");
+    assertThat(parent.path("info").path("run_name").asText())
+        .startsWith(f.experiment + " ")
+        .endsWith(" " + git.commit().substring(0, 7));
+    assertThat(rest.experimentTags(experimentId))
+        .containsEntry("mlflow.experimentKind", "custom_model_development");
     String parentId = parent.path("info").path("run_id").asText();
     assertThat(rest.artifact(experimentId, parentId, "study.conf"))
         .isEqualTo("experiment { name = study }\n");
@@ -99,8 +104,8 @@ class StoreSyncTest {
     assertThat(MlflowRest.tag(probe, "ctrace.stage")).isEqualTo("probe");
     assertThat(MlflowRest.tag(probe, "ctrace.inputs")).isEqualTo("c-train");
     assertThat(MlflowRest.tag(probe, "ctrace.git_commit")).isEqualTo(git.commit());
-    assertThat(probe.path("info").path("run_name").asText())
-        .isEqualTo("probe concept=wavy layer=layer3");
+    assertThat(probe.path("info").path("run_name").asText()).isEqualTo("probe wavy layer3");
+    assertThat(MlflowRest.tag(probe, "coord.concept")).isEqualTo("wavy");
     assertThat(MlflowRest.params(probe))
         .containsEntry("coord.layer", "layer3")
         .containsEntry("coord.concept", "wavy")
@@ -112,6 +117,20 @@ class StoreSyncTest {
         .containsEntry("settings.training.lr", "0.1")
         .containsEntry("settings.model", "resnet18-small");
     assertThat(MlflowRest.tag(train, "ctrace.provenance.djl")).isEqualTo("0.36.0");
+    // Datasets as MLflow sees them: the splits the model trained on, the probe's concept set.
+    assertThat(datasets(rest, train))
+        .containsExactlyInAnyOrder("synthetic train/training", "synthetic val/validation");
+    assertThat(datasets(rest, probe)).containsExactly("concept wavy/concept");
+    assertThat(
+            rest.get("runs/get", Map.of("run_id", probe.path("info").path("run_id").asText()))
+                .path("run")
+                .path("inputs")
+                .path("dataset_inputs")
+                .get(0)
+                .path("dataset")
+                .path("profile")
+                .asText())
+        .contains("\"classes\":[\"snake\",\"worm\"]");
 
     String trainId = train.path("info").path("run_id").asText();
     assertThat(rest.history(trainId, "loss"))
@@ -207,6 +226,65 @@ class StoreSyncTest {
     assertThat(sync.parents()).isZero();
     assertThat(sync.upToDate()).isEqualTo(2);
     assertThat(rest.runs(experimentId, "")).hasSize(3);
+  }
+
+  @Test
+  void theReportsSummaryMetricsSitOnTheParentAndACachedRerunAddsNoParent(TestServer server) {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "summary");
+    List<String> warnings = new ArrayList<>();
+    Invocation first =
+        Invocation.begin(f.experiment, null, "ctrace run s.conf", "Does the concept survive?");
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), warnings::add)) {
+      sink.startInvocation(first);
+      f.reportCell(sink, "r-report", Map.of("probe.wavy.layer3.dense.acc_mean", 0.91));
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+    // A rerun that finds everything cached, journaled offline, then one logged live.
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), warnings::add)) {
+      sink.startInvocation(Invocation.begin(f.experiment, null, "ctrace run s.conf"));
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+    new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+    try (TrackingSink sink =
+        Tracking.open(f.store, Optional.of(server.connection()), warnings::add)) {
+      sink.startInvocation(Invocation.begin(f.experiment, null, "ctrace run s.conf"));
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+    assertThat(warnings).isEmpty();
+
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode parent = only(rest.runs(experimentId, "tags.ctrace.kind = 'invocation'"));
+    assertThat(MlflowRest.tag(parent, "ctrace.invocation_id")).isEqualTo(first.id());
+    assertThat(
+            rest.history(
+                parent.path("info").path("run_id").asText(), "probe.wavy.layer3.dense.acc_mean"))
+        .singleElement()
+        .satisfies(p -> assertThat(p[1]).isEqualTo(0.91));
+    JsonNode report = cellRun(rest, experimentId, "r-report");
+    assertThat(
+            rest.history(
+                report.path("info").path("run_id").asText(), "probe.wavy.layer3.dense.acc_mean"))
+        .hasSize(1);
+    assertThat(rest.experimentTags(experimentId))
+        .containsEntry("mlflow.experimentKind", "custom_model_development")
+        .containsEntry("mlflow.note.content", "Does the concept survive?");
+  }
+
+  /** The run's dataset inputs as {@code NAME/CONTEXT}. */
+  static List<String> datasets(MlflowRest rest, JsonNode run) {
+    List<String> out = new ArrayList<>();
+    JsonNode got = rest.get("runs/get", Map.of("run_id", run.path("info").path("run_id").asText()));
+    for (JsonNode input : got.path("run").path("inputs").path("dataset_inputs")) {
+      String context = "";
+      for (JsonNode t : input.path("tags")) {
+        if (t.path("key").asText().equals("mlflow.data.context")) {
+          context = t.path("value").asText();
+        }
+      }
+      out.add(input.path("dataset").path("name").asText() + "/" + context);
+    }
+    return out;
   }
 
   static JsonNode cellRun(MlflowRest rest, String experimentId, String cellId) {

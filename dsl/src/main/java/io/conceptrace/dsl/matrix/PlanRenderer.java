@@ -1,5 +1,6 @@
 package io.conceptrace.dsl.matrix;
 
+import io.conceptrace.store.CellName;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -127,7 +128,7 @@ public final class PlanRenderer {
           .append(e.getKey())
           .append(" (")
           .append(e.getValue().size())
-          .append(")</summary>\n\n| cell | status | coordinates |\n|---|---|---|\n");
+          .append(")</summary>\n\n| cell | status | name |\n|---|---|---|\n");
       for (Cell cell : e.getValue()) {
         b.append("| `")
             .append(cell.id())
@@ -142,13 +143,8 @@ public final class PlanRenderer {
     return b.toString();
   }
 
+  /** The cell's name, the same one its MLflow run and the run's summary show ({@link CellName}). */
   static String coordinates(Cell cell) {
-    if (cell.coordinates().isEmpty()) {
-      return "-";
-    }
-    StringBuilder b = new StringBuilder();
-    cell.coordinates()
-        .forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
-    return b.toString();
+    return CellName.of(cell.stage(), cell.coordinates());
   }
 }

@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
     name = "cancel",
     mixinStandardHelpOptions = true,
     description = {
-      "Cancel (scancel) the experiment's Slurm jobs that are still queued or running. Finished",
-      "cells stay in the run store; `ctrace run` submits the rest again."
+      "Cancel the experiment's Slurm jobs that are still queued or running.",
+      "Uses scancel. Finished cells stay in the run store; `ctrace run` submits the rest again."
     })
 public final class CancelCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -3,7 +3,9 @@ package io.conceptrace.runner.cli;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.dsl.matrix.MatrixDiff;
 import io.conceptrace.dsl.matrix.PlanRenderer;
+import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.dsl.script.KotlinScriptHost;
+import io.conceptrace.store.RunStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +55,14 @@ public final class DiffCommand implements Callable<Integer> {
   String against;
 
   @Option(
+      names = "--store",
+      paramLabel = "DIR",
+      description =
+          "Run store whose timings give the compute estimate (default: the new file's"
+              + " execution.store).")
+  Path store;
+
+  @Option(
       names = "--format",
       defaultValue = "text",
       description = "text or markdown. Default: ${DEFAULT-VALUE}.")
@@ -89,7 +99,20 @@ public final class DiffCommand implements Callable<Integer> {
         return ExitCode.BAD_INPUT;
       }
       MatrixDiff diff = MatrixDiff.of(before.matrix(), after.matrix());
+      ConfigChanges changes = ConfigChanges.between(oldFile, newFile);
+      List<String> toRun = new ArrayList<>();
+      diff.added().forEach(c -> toRun.add(c.stage()));
+      diff.invalidated().forEach(i -> toRun.add(i.after().stage()));
+      ComputeEstimate estimate =
+          ComputeEstimate.of(
+              new RunStore(store != null ? store : after.experiment().execution().store()),
+              after.matrix().experiment(),
+              ComputeEstimate.count(
+                  Stages.ORDER.stream().flatMap(st -> toRun.stream().filter(st::equals)).toList()));
+      boolean md = f == PlanRenderer.Format.MARKDOWN;
       spec.commandLine().getOut().print(diff.render(oldName, newFile.toString(), f));
+      spec.commandLine().getOut().print(md ? changes.markdown() : changes.text());
+      spec.commandLine().getOut().print(md ? estimate.markdown() : estimate.text());
       spec.commandLine().getOut().flush();
       return ExitCode.OK;
     } finally {

@@ -120,7 +120,10 @@ public final class ExecCellCommand implements Callable<Integer> {
         ShutdownGuard guard = pipeline.guardSignals(SIGNAL_GRACE)) {
       Invocation invocation =
           Invocation.begin(
-              experiment.tracking().experimentName(), file, "ctrace exec-cell " + cellId);
+              experiment.tracking().experimentName(),
+              file,
+              "ctrace exec-cell " + cellId,
+              experiment.description());
       ExecutionListener listener =
           ExecutionListener.all(List.of(new TrackingListener(sink, invocation)));
       outcome =

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "mlflow",
     mixinStandardHelpOptions = true,
-    description = "MLflow tracking: upload the run store to a tracking server.",
+    description = "Upload the run store to an MLflow tracking server.",
     subcommands = {MlflowCommand.Sync.class})
 final class MlflowCommand implements Runnable {
   @Spec CommandSpec spec;

@@ -70,7 +70,16 @@ public final class PlanCommand implements Callable<Integer> {
           "ctrace run moves damaged cells under .attempts and computes them again, with every"
               + " cell that reads them\n");
     }
+    List<String> toRun =
+        loaded.matrix().cells().stream()
+            .filter(c -> !plan.cached().contains(c.id()))
+            .map(c -> c.stage())
+            .toList();
+    ComputeEstimate estimate = ComputeEstimate.of(runs, name, ComputeEstimate.count(toRun));
     spec.commandLine().getOut().print(out);
+    spec.commandLine()
+        .getOut()
+        .print(f == PlanRenderer.Format.MARKDOWN ? estimate.markdown() : estimate.text());
     spec.commandLine().getOut().flush();
     return ExitCode.OK;
   }

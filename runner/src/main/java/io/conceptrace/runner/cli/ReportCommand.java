@@ -67,20 +67,8 @@ public final class ReportCommand implements Callable<Integer> {
     CommandLine run = Main.newCommandLine();
     run.setOut(spec.commandLine().getOut());
     run.setErr(spec.commandLine().getErr());
+    // `run` ends by printing the page's path.
     int code = run.execute(args.toArray(String[]::new));
-    if (code == ExitCode.OK) {
-      runs.cells(name, Stages.REPORT).stream()
-          .filter(
-              c ->
-                  loaded.matrix().cells().stream()
-                      .anyMatch(m -> m.id().equals(c.record().cellId())))
-          .forEach(
-              c ->
-                  spec.commandLine()
-                      .getOut()
-                      .println("report: " + c.artifact("report/index.html")));
-      spec.commandLine().getOut().flush();
-    }
     return code;
   }
 }

@@ -5,6 +5,7 @@ import io.conceptrace.core.engine.EngineOptions;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.Problem;
 import io.conceptrace.dsl.matrix.RunMatrix;
+import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.mlflow.Invocation;
 import io.conceptrace.mlflow.MlflowConnection;
@@ -27,6 +28,7 @@ import io.conceptrace.runner.stages.StageRunners;
 import io.conceptrace.runner.stages.StudyInputs;
 import io.conceptrace.store.RunStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +48,9 @@ import picocli.CommandLine.Spec;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Run an experiment: every cell of its run matrix that the run store does not hold yet, in",
-      "dependency order, on parallel workers. Safe to interrupt (Ctrl-C) or kill and run again."
+      "Run every cell of an experiment that the run store does not hold yet.",
+      "Cells run in dependency order on parallel workers. Safe to interrupt (Ctrl-C) or kill and"
+          + " run again. Ends by printing the summary and the report's path."
     })
 public final class RunCommand implements Callable<Integer> {
   /** How long Ctrl-C waits for running cells to stop before recording them killed. */
@@ -199,7 +202,11 @@ public final class RunCommand implements Callable<Integer> {
         AutoCloseable display = display(err);
         ShutdownGuard guard = pipeline.guardSignals(SIGNAL_GRACE)) {
       Invocation invocation =
-          Invocation.begin(experiment.tracking().experimentName(), file, commandLine());
+          Invocation.begin(
+              experiment.tracking().experimentName(),
+              file,
+              commandLine(),
+              experiment.description());
       ExecutionListener listener =
           ExecutionListener.all(
               List.of((ExecutionListener) display, new TrackingListener(sink, invocation)));
@@ -214,6 +221,12 @@ public final class RunCommand implements Callable<Integer> {
       out.print(SummaryTable.render(result.summary()));
       out.println("stage timings (seconds)");
       out.print(SummaryTable.timings(result.report(), result.plan().stages()));
+      // Last, so that it is the line a user sees: where to read the results.
+      result.report().outcomes().stream()
+          .filter(o -> o.cell().stage().equals(Stages.REPORT) && o.directory() != null)
+          .map(o -> o.directory().resolve("report/index.html"))
+          .filter(Files::isRegularFile)
+          .forEach(page -> out.println("report: " + page));
       out.flush();
       err.flush();
       guard.runEnded();

@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
     name = "status",
     mixinStandardHelpOptions = true,
     description = {
-      "Show per stage how many cells are done, running, pending (queued), failed or missing (never",
-      "submitted), from the run store and the Slurm jobs `ctrace run --executor slurm` recorded;",
-      "each failed cell with its reason and job log."
+      "Show how many cells of an experiment are done, running, queued, failed or missing.",
+      "Per stage, from the run store and the Slurm jobs `ctrace run --executor slurm` recorded;"
+          + " each failed cell with its reason and job log."
     })
 public final class StatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

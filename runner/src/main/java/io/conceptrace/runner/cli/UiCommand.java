@@ -1,6 +1,7 @@
 package io.conceptrace.runner.cli;
 
 import io.conceptrace.mlflow.LocalMlflowServer;
+import io.conceptrace.mlflow.StoreSync;
 import io.conceptrace.store.RunStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Start a local MLflow UI (127.0.0.1) over the run store and serve until Ctrl-C.",
+      "Prints each experiment's URL as soon as the server answers, then syncs the run store in"
+          + " the background.",
       "Needs the mlflow command: " + LocalMlflowServer.INSTALL_HINT
     })
 final class UiCommand implements Callable<Integer> {
@@ -82,12 +85,37 @@ final class UiCommand implements Callable<Integer> {
     Thread stopper = new Thread(server::close, "ctrace-ui-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
     try {
-      if (Files.isDirectory(store) && !new RunStore(store).experiments().isEmpty()) {
-        MlflowCommand.sync(new RunStore(store), server.connection(), List.of(), out);
-      } else {
+      List<String> experiments =
+          Files.isDirectory(store) ? new RunStore(store).experiments() : List.of();
+      if (experiments.isEmpty()) {
         out.printf("run store %s is empty: nothing to sync yet%n", store.toAbsolutePath());
+        out.printf("MLflow UI: %s  (Ctrl-C to stop)%n", server.url());
+      } else {
+        // The links first: the experiments exist before their runs are uploaded, and the UI shows
+        // runs as the sync below adds them.
+        RunStore runs = new RunStore(store);
+        StoreSync sync = new StoreSync(runs, server.connection(), line -> {});
+        for (String e : experiments) {
+          out.printf(
+              "MLflow UI: %s  (experiment %s)%n",
+              experimentUrl(server.url(), sync.experimentId(e)), e);
+        }
+        out.println("syncing the run store in the background; Ctrl-C stops the UI");
+        out.flush();
+        Thread background =
+            new Thread(
+                () -> {
+                  try {
+                    MlflowCommand.sync(runs, server.connection(), List.of(), out);
+                  } catch (RuntimeException e) {
+                    err.println("ctrace: warning: " + e.getMessage());
+                    err.flush();
+                  }
+                },
+                "ctrace-ui-sync");
+        background.setDaemon(true); // Ctrl-C stops the UI at once; the next sync resumes
+        background.start();
       }
-      out.printf("MLflow UI: %s  (Ctrl-C to stop)%n", server.url());
       out.flush();
       int code = server.waitFor();
       err.printf("ctrace: mlflow server exited with code %d%n", code);
@@ -101,6 +129,18 @@ final class UiCommand implements Callable<Integer> {
         // already shutting down: the hook is running
       }
     }
+  }
+
+  /**
+   * The experiment's page in MLflow's UI, on its training-runs view: MLflow 3.x up to about 3.4
+   * chooses the view by the experiment's {@code mlflow.experimentKind} tag (which sync sets), later
+   * versions by a GenAI / Model training switch that this URL parameter sets.
+   */
+  static String experimentUrl(String base, String experimentId) {
+    return (base.endsWith("/") ? base : base + "/")
+        + "#/experiments/"
+        + experimentId
+        + "?workflowType=machine_learning";
   }
 
   private static boolean portIsFree(int port) {

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything a {@link StageRunner} gets for one cell: the cell, where to write, its complete
@@ -45,7 +46,7 @@ public final class CellContext {
     this.token = token;
     this.listener = listener;
     this.inFlight = inFlight;
-    this.provenance = Map.copyOf(provenance);
+    this.provenance = new ConcurrentHashMap<>(provenance);
     this.startedAt = startedAt;
     this.rng = new Random(cell.seed());
   }
@@ -126,6 +127,16 @@ public final class CellContext {
     Metric m = new Metric(name, step, value, System.currentTimeMillis());
     writer.metric(m);
     listener.cellMetric(cell, m);
+  }
+
+  /** This cell's provenance as its record will hold it (versions, host, threads). */
+  public Map<String, String> provenance() {
+    return Map.copyOf(provenance);
+  }
+
+  /** Adds or overrides one provenance entry of this cell's record (e.g. a concept's classes). */
+  public void provenance(String key, String value) {
+    provenance.put(key, value);
   }
 
   /**

@@ -29,6 +29,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -101,6 +102,9 @@ public final class Figures {
         layers.stream().flatMap(l -> l.k().stream()).mapToInt(Integer::intValue).min().orElse(1);
     int maxK =
         layers.stream().flatMap(l -> l.k().stream()).mapToInt(Integer::intValue).max().orElse(1);
+    double[] kRange = kAxisRange(minK, maxK);
+    chart.getStyler().setXAxisMin(kRange[0]);
+    chart.getStyler().setXAxisMax(kRange[1]);
     for (int i = 0; i < layers.size(); i++) {
       SparsityCurve l = layers.get(i);
       Color colour = PALETTE[i % PALETTE.length];
@@ -120,9 +124,7 @@ public final class Figures {
         double d = l.dense().mean();
         XYSeries dense =
             chart.addSeries(
-                l.layer() + " dense",
-                new double[] {minK, Math.max(maxK, minK + 1)},
-                new double[] {d, d});
+                l.layer() + " dense", new double[] {kRange[0], kRange[1]}, new double[] {d, d});
         dense.setMarker(SeriesMarkers.NONE);
         dense.setLineStyle(SeriesLines.DASH_DASH);
         dense.setLineColor(colour);
@@ -155,18 +157,31 @@ public final class Figures {
             .height(HEIGHT)
             .title("Distribution of attribution scores (Eq. 1)")
             .xAxisTitle("score")
-            .yAxisTitle("training examples")
+            .yAxisTitle("training examples (log scale)")
             .build();
     style(chart.getStyler());
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
-    chart.getStyler().setYAxisMin(0.0);
-    // Scores span any magnitude: three significant digits keep tick labels short.
+    // Most scores sit in one spike near zero: a log count axis keeps the tails visible.
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setYAxisMin(0.8);
+    double[] axis = roundRange(min, max);
+    chart.getStyler().setXAxisMin(axis[0]);
+    chart.getStyler().setXAxisMax(axis[1]);
     chart
         .getStyler()
-        .setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%.3g", x));
+        .setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%.2g", x));
     for (ScoreDistribution d : distributions) {
       Histogram h = new Histogram(Arrays.stream(d.scores()).boxed().toList(), bins, min, max);
-      chart.addSeries(d.label(), h.getxAxisData(), h.getyAxisData()).setMarker(SeriesMarkers.NONE);
+      // Empty bins have no place on a log axis; the step line joins the filled ones.
+      List<Double> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      for (int i = 0; i < h.getyAxisData().size(); i++) {
+        if (h.getyAxisData().get(i) > 0) {
+          x.add(h.getxAxisData().get(i));
+          y.add(h.getyAxisData().get(i));
+        }
+      }
+      chart.addSeries(d.label(), x, y).setMarker(SeriesMarkers.NONE);
     }
     return write(chart, png);
   }
@@ -183,16 +198,66 @@ public final class Figures {
             .yAxisTitle("probe accuracy after retraining")
             .build();
     style(chart.getStyler());
-    for (PruneCurve a : arms) {
-      chart
-          .addSeries(
-              a.arm(),
-              a.pruned().stream().mapToDouble(Integer::doubleValue).toArray(),
-              means(a.accuracy()),
-              stds(a.accuracy()))
-          .setMarker(SeriesMarkers.CIRCLE);
+    int maxK = arms.stream().flatMap(a -> a.pruned().stream()).mapToInt(i -> i).max().orElse(1);
+    chart.getStyler().setXAxisMin(-0.1 * maxK);
+    chart.getStyler().setXAxisMax(1.1 * maxK);
+    for (int i = 0; i < arms.size(); i++) {
+      PruneCurve a = arms.get(i);
+      Color colour = PALETTE[i % PALETTE.length];
+      double shift = armOffset(i, arms.size(), maxK);
+      double[] x = a.pruned().stream().mapToDouble(k -> k + shift).toArray();
+      XYSeries mean = chart.addSeries(a.arm(), x, means(a.accuracy()), stds(a.accuracy()));
+      mean.setMarker(ARM_MARKERS[i % ARM_MARKERS.length]);
+      mean.setLineColor(colour);
+      mean.setMarkerColor(colour);
+      // Every retrained member's own accuracy, as small points beside the mean.
+      List<Double> px = new ArrayList<>();
+      List<Double> py = new ArrayList<>();
+      for (int j = 0; j < a.pruned().size(); j++) {
+        for (double v : a.accuracy().get(j).values()) {
+          px.add(x[j]);
+          py.add(v);
+        }
+      }
+      XYSeries members = chart.addSeries(a.arm() + " members", px, py);
+      members.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      members.setMarker(SeriesMarkers.CIRCLE);
+      members.setMarkerColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 110));
+      members.setShowInLegend(false);
     }
     return write(chart, png);
+  }
+
+  /** One marker shape per prune arm, so that arms with equal values stay distinguishable. */
+  private static final Marker[] ARM_MARKERS = {
+    SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP
+  };
+
+  /**
+   * How far arm {@code i} of {@code n} is drawn beside its true x (2 % of the axis per arm,
+   * centred), so that arms with equal accuracies do not hide each other.
+   */
+  static double armOffset(int i, int n, int maxK) {
+    return (i - (n - 1) / 2.0) * 0.02 * Math.max(maxK, 1);
+  }
+
+  /** The k axis: the data's range, or a factor of two either side of a single k. */
+  static double[] kAxisRange(int minK, int maxK) {
+    return minK == maxK ? new double[] {minK / 2.0, maxK * 2.0} : new double[] {minK, maxK};
+  }
+
+  /** {@code [min, max]} widened to round numbers at the scale of its span. */
+  static double[] roundRange(double min, double max) {
+    double span = max - min;
+    double step = Math.pow(10, Math.floor(Math.log10(span)));
+    if (span / step < 3) {
+      step /= 2;
+    }
+    // Twelve significant digits drop the binary noise of k * step (0.9000000000000001).
+    return new double[] {
+      Double.parseDouble(String.format(Locale.ROOT, "%.12g", Math.floor(min / step) * step)),
+      Double.parseDouble(String.format(Locale.ROOT, "%.12g", Math.ceil(max / step) * step))
+    };
   }
 
   private static void style(AxesChartStyler s) {

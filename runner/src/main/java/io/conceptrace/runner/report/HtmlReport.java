@@ -2,17 +2,21 @@ package io.conceptrace.runner.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes {@code report/index.html}: the figures, the summary table and the experiment file, as one
- * self-contained page with its images next to it (no scripts, no network).
+ * Writes {@code report/index.html}: the figures, the summary table, the provenance and the
+ * experiment file, as one self-contained page: the figures are embedded as {@code data:} URIs, so
+ * the page renders alone — mailed, or inside MLflow's artifact viewer, which serves each artifact
+ * on its own and would break relative links. No scripts, no network.
  */
 public final class HtmlReport {
   /** One figure on the page. */
@@ -33,6 +37,7 @@ public final class HtmlReport {
    * @param summaryHeader the summary table's column names
    * @param summaryRows its rows (each as long as the header)
    * @param figures the figures, in page order
+   * @param provenance what produced the results (versions, commit, date), in display order
    */
   public record Page(
       String title,
@@ -40,8 +45,10 @@ public final class HtmlReport {
       String experimentFileText,
       List<String> summaryHeader,
       List<List<String>> summaryRows,
-      List<Figure> figures) {
+      List<Figure> figures,
+      Map<String, String> provenance) {
     public Page {
+      provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
       Objects.requireNonNull(title, "title");
       experimentFileName = experimentFileName == null ? "" : experimentFileName;
       experimentFileText = experimentFileText == null ? "" : experimentFileText;
@@ -59,10 +66,7 @@ public final class HtmlReport {
 
   private HtmlReport() {}
 
-  /**
-   * Writes {@code directory/index.html}. Figures outside {@code directory} are copied into {@code
-   * directory/figures/} so that the directory can be moved or uploaded as a whole.
-   */
+  /** Writes {@code directory/index.html} with every figure embedded. */
   public static Path write(Page page, Path directory) {
     Path dir = directory.toAbsolutePath().normalize();
     for (Figure f : page.figures()) {
@@ -99,10 +103,8 @@ public final class HtmlReport {
       if (!page.figures().isEmpty()) {
         h.append("<h2>Figures</h2>\n");
       }
-      int n = 0;
       for (Figure f : page.figures()) {
-        n++;
-        String src = place(f.png(), dir, n);
+        String src = dataUri(f.png());
         h.append("<figure>\n<img src=\"")
             .append(escape(src))
             .append("\" alt=\"")
@@ -114,6 +116,18 @@ public final class HtmlReport {
           h.append(" ").append(escape(f.caption()));
         }
         h.append("</figcaption>\n</figure>\n");
+      }
+      if (!page.provenance().isEmpty()) {
+        h.append("<h2>Provenance</h2>\n<table>\n");
+        page.provenance()
+            .forEach(
+                (k, v) ->
+                    h.append("<tr><th>")
+                        .append(escape(k))
+                        .append("</th><td>")
+                        .append(escape(v))
+                        .append("</td></tr>\n"));
+        h.append("</table>\n");
       }
       if (!page.experimentFileText().isEmpty()) {
         h.append("<h2>Experiment file")
@@ -132,23 +146,9 @@ public final class HtmlReport {
     }
   }
 
-  /** The figure's path relative to the report, copying it in when it lies elsewhere. */
-  private static String place(Path png, Path dir, int n) throws IOException {
-    Path p = png.toAbsolutePath().normalize();
-    if (!p.startsWith(dir)) {
-      Path target = dir.resolve("figures").resolve(n + "-" + p.getFileName());
-      Files.createDirectories(target.getParent());
-      Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-      p = target;
-    }
-    StringBuilder url = new StringBuilder();
-    for (Path segment : dir.relativize(p)) {
-      if (url.length() > 0) {
-        url.append('/');
-      }
-      url.append(URLEncoder.encode(segment.toString(), StandardCharsets.UTF_8).replace("+", "%20"));
-    }
-    return url.toString();
+  /** The PNG as a {@code data:} URI. */
+  private static String dataUri(Path png) throws IOException {
+    return "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(png));
   }
 
   static String escape(String s) {

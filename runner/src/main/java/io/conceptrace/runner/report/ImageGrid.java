@@ -23,7 +23,7 @@ import javax.imageio.ImageIO;
 public final class ImageGrid {
   static final int MARGIN = 8;
   static final int GAP = 6;
-  static final int LABEL_LINES = 2;
+  static final int LABEL_LINES = 3;
 
   /** Columns are at least this wide so that labels like "#12345 airplane" fit small tiles. */
   static final int MIN_COLUMN = 100;
@@ -132,7 +132,9 @@ public final class ImageGrid {
       AttributedImage a = images.get(i);
       g.drawImage(toImage(a.image()), x0, y0, layout.tile(), layout.tile(), null);
       int ly = y0 + layout.tile() + 1;
-      ly = text(g, LABEL, shortId(a.id()) + " " + a.className(), x0, ly, column(layout));
+      // The class on a line of its own, so that long names are not cut behind the id.
+      ly = text(g, LABEL, shortId(a.id()), x0, ly, column(layout));
+      ly = text(g, LABEL, a.className(), x0, ly, column(layout));
       text(g, LABEL, String.format(Locale.ROOT, "score %.4g", a.score()), x0, ly, column(layout));
     }
     int rows = (images.size() + layout.columns() - 1) / layout.columns();

@@ -70,6 +70,7 @@ final class AttributeStage implements StageRunner {
           "attribution.pseudo-labels = " + designated + " is not a member of the ensemble");
     }
     ConceptSet set = concepts.get(ctx.cell().coordinates().get("concept"));
+    concepts.describe(ctx, ctx.cell().coordinates().get("concept"), set);
     ImageDataset train = data.train();
     ImageDataset targets = a.targets() == Experiment.Targets.VAL ? data.val() : set.test();
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;

@@ -6,6 +6,7 @@ import io.conceptrace.core.concept.ConceptSpec;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.matrix.CellHash;
 import io.conceptrace.dsl.script.KotlinScriptHost;
+import io.conceptrace.runner.exec.CellContext;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,18 @@ final class Concepts {
       sets.put(name, set);
     }
     return set;
+  }
+
+  /**
+   * Records in the cell's provenance what its concept set is, by class name rather than id, so that
+   * MLflow shows it with the run's concept dataset.
+   */
+  void describe(CellContext ctx, String name, ConceptSet set) {
+    Experiment.Concept c = concept(name);
+    if (!c.classNames().isEmpty()) {
+      ctx.provenance("concept.classes", String.join(", ", c.classNames()));
+    }
+    ctx.provenance("concept.sizes", set.sizes().toString());
   }
 
   Experiment.Concept concept(String name) {

@@ -49,6 +49,7 @@ final class ProbeStage implements StageRunner {
     StoredCell model =
         ctx.input(ctx.cell().stage().equals(Stages.REPROBE) ? Stages.RETRAIN : Stages.TRAIN_BASE);
     ConceptSet set = concepts.get(conceptName);
+    concepts.describe(ctx, conceptName, set);
     Experiment.Probes p = experiment.probes();
     Pooling pooling = p.activations() == Experiment.Activations.POOLED ? Pooling.AVG : Pooling.FLAT;
     ProbeSpec spec =

@@ -1,6 +1,7 @@
 package io.conceptrace.runner.stages;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.conceptrace.core.data.ImageDataset;
@@ -9,22 +10,28 @@ import io.conceptrace.core.stats.SampleSummary;
 import io.conceptrace.core.stats.TestResult;
 import io.conceptrace.core.stats.WelchTest;
 import io.conceptrace.dsl.matrix.Stages;
+import io.conceptrace.mlflow.GitState;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.runner.exec.SummaryRow;
+import io.conceptrace.runner.report.StudySummary;
 import io.conceptrace.store.Metric;
 import io.conceptrace.store.StoredCell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -54,8 +61,6 @@ public final class ReportStage implements StageRunner {
     this.trainingSet = trainingSet;
   }
 
-  static final String PROBES = "probes";
-  static final String PRUNE = "prune arms";
   static final int TOP_IDS = 5;
   static final int PERMUTATIONS = 10_000;
   private static final List<String> PROBE_KEY = List.of("concept", "layer", "sparsity");
@@ -79,8 +84,12 @@ public final class ReportStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     List<ProbeStat> probes = probeStats(ctx.inputs());
     List<ArmStat> arms = armStats(ctx.inputs(), probes, ctx.seed());
-    List<SummaryRow> rows = rows(probes, arms);
-    JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), rows);
+    StudySummary summary = summary(probes, arms);
+    List<SummaryRow> rows = summary.rows();
+    JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), summary);
+    // The numbers also as the report cell's metrics, so that MLflow shows them on its run (and,
+    // copied by the tracking, on the invocation's parent run).
+    summary.metrics().forEach((name, value) -> ctx.metric(name, 0, value));
     Files.writeString(ctx.file(StageFiles.PROBES_CSV), probesCsv(probes));
     Files.writeString(ctx.file(StageFiles.PRUNE_ARMS_CSV), armsCsv(arms));
     Path dir = ctx.file(StudyFigures.DIR + "/index.html").getParent();
@@ -92,8 +101,27 @@ public final class ReportStage implements StageRunner {
         arms,
         ctx.inputs(),
         rows,
-        trainingSet.map(Supplier::get));
+        trainingSet.map(Supplier::get),
+        provenance(ctx));
     return ctx.commit();
+  }
+
+  /** What the report page says produced it: the experiment file's commit, the date, versions. */
+  private Map<String, String> provenance(CellContext ctx) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("experiment", ctx.experiment());
+    experimentFile.ifPresent(
+        f -> {
+          out.put("experiment file", f.toString());
+          GitState git = GitState.of(f);
+          if (git.known()) {
+            out.put("git commit", git.commit() + (git.fileModified() ? " (file modified)" : ""));
+          }
+        });
+    out.put("report written", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    out.put("report cell", ctx.cell().id());
+    new TreeMap<>(ctx.provenance()).forEach(out::put);
+    return out;
   }
 
   @Override
@@ -102,7 +130,13 @@ public final class ReportStage implements StageRunner {
     for (StoredCell c : cells) {
       Path file = c.artifact(StageFiles.SUMMARY);
       try {
-        out.addAll(JSON.readValue(file.toFile(), new TypeReference<List<SummaryRow>>() {}));
+        JsonNode json = JSON.readTree(file.toFile());
+        if (json.isArray()) {
+          // A report cell stored before summary.json held numbers: its rows are already formatted.
+          out.addAll(JSON.convertValue(json, new TypeReference<List<SummaryRow>>() {}));
+        } else {
+          out.addAll(JSON.treeToValue(json, StudySummary.class).rows());
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + file, e);
       }
@@ -173,33 +207,46 @@ public final class ReportStage implements StageRunner {
     return out;
   }
 
-  static List<SummaryRow> rows(List<ProbeStat> probes, List<ArmStat> arms) {
-    List<SummaryRow> rows = new ArrayList<>();
+  static StudySummary summary(List<ProbeStat> probes, List<ArmStat> arms) {
+    List<StudySummary.Probe> ps = new ArrayList<>();
     for (ProbeStat p : probes) {
-      Map<String, String> v = new LinkedHashMap<>();
-      v.put("probe accuracy", meanStd(p.accuracies()));
-      if (!p.topIds().isEmpty()) {
-        v.put("top ids", String.join(" ", p.topIds()));
-      }
-      rows.add(new SummaryRow(PROBES, p.key(), v));
+      SampleSummary s = SampleSummary.of(p.accuracies());
+      ps.add(
+          new StudySummary.Probe(
+              p.key().get("concept"),
+              p.key().get("layer"),
+              p.key().get("sparsity"),
+              s.n(),
+              s.mean(),
+              s.std(),
+              Arrays.stream(p.accuracies()).boxed().toList(),
+              p.topIds()));
     }
+    List<StudySummary.PruneArm> as = new ArrayList<>();
     for (ArmStat a : arms) {
-      Map<String, String> v = new LinkedHashMap<>();
-      v.put("baseline", meanStd(a.baseline()));
-      v.put("after pruning", meanStd(a.pruned()));
-      v.put(
-          "difference",
-          a.baseline().length == 0
-              ? "n/a"
-              : String.format(
-                  Locale.ROOT,
-                  "%+.3f",
-                  SampleSummary.of(a.pruned()).mean() - SampleSummary.of(a.baseline()).mean()));
-      v.put("Welch p", a.welch() == null ? "n/a" : p(a.welch().pValue()));
-      v.put("permutation p", a.permutation() == null ? "n/a" : p(a.permutation().pValue()));
-      rows.add(new SummaryRow(PRUNE, a.key(), v));
+      SampleSummary pruned = SampleSummary.of(a.pruned());
+      SampleSummary base = a.baseline().length == 0 ? null : SampleSummary.of(a.baseline());
+      as.add(
+          new StudySummary.PruneArm(
+              a.key().get("concept"),
+              a.key().get("layer"),
+              a.key().get("sparsity"),
+              Integer.parseInt(a.key().get("k")),
+              a.key().get("arm"),
+              a.baseline().length,
+              base == null ? null : base.mean(),
+              base == null ? null : base.std(),
+              pruned.n(),
+              pruned.mean(),
+              pruned.std(),
+              base == null ? null : pruned.mean() - base.mean(),
+              a.welch() == null ? null : a.welch().statistic(),
+              a.welch() == null ? null : a.welch().degreesOfFreedom(),
+              a.welch() == null ? null : a.welch().pValue(),
+              a.permutation() == null ? null : a.permutation().pValue(),
+              Double.isNaN(a.excludedScoreMean()) ? null : a.excludedScoreMean()));
     }
-    return rows;
+    return new StudySummary(ps, as);
   }
 
   private static String probesCsv(List<ProbeStat> probes) {
@@ -252,17 +299,6 @@ public final class ReportStage implements StageRunner {
 
   private static String keyCsv(Map<String, String> key, List<String> names) {
     return names.stream().map(n -> RankingFile.csv(key.get(n))).collect(Collectors.joining(","));
-  }
-
-  private static String meanStd(double[] v) {
-    if (v.length == 0) {
-      return "n/a";
-    }
-    return SampleSummary.of(v).format(3) + " (n=" + v.length + ")";
-  }
-
-  private static String p(double p) {
-    return p < 0.001 ? "<0.001" : String.format(Locale.ROOT, "%.3f", p);
   }
 
   private static Map<String, String> key(StoredCell c, List<String> names) {

@@ -49,7 +49,8 @@ final class StudyFigures {
       List<ReportStage.ArmStat> arms,
       List<StoredCell> inputs,
       List<SummaryRow> rows,
-      Optional<ImageDataset> train) {
+      Optional<ImageDataset> train,
+      Map<String, String> provenance) {
     List<HtmlReport.Figure> figures = new ArrayList<>();
     Set<String> concepts = new LinkedHashSet<>();
     probes.forEach(p -> concepts.add(p.key().get("concept")));
@@ -110,7 +111,8 @@ final class StudyFigures {
     String fileName = experimentFile.map(p -> p.getFileName().toString()).orElse("");
     String fileText = experimentFile.flatMap(StudyFigures::read).orElse("");
     return HtmlReport.write(
-        new HtmlReport.Page(experiment, fileName, fileText, header, table, figures), dir);
+        new HtmlReport.Page(experiment, fileName, fileText, header, table, figures, provenance),
+        dir);
   }
 
   private static List<SparsityCurve> sparsityCurves(

@@ -43,4 +43,25 @@ class CliTest {
     assertThat(h.exitCode()).isZero();
     assertThat(h.out()).contains("--device").contains("--threads").contains("--debug");
   }
+
+  @Test
+  void everyCommandsHelpSummaryIsOneWholeSentence() {
+    java.util.List<String> cut = new java.util.ArrayList<>();
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>();
+    todo.add(Main.newCommandLine());
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.poll();
+      todo.addAll(c.getSubcommands().values());
+      String[] d = c.getCommandSpec().usageMessage().description();
+      // The first line is what `ctrace --help` lists: it must not stop mid-sentence.
+      if (d.length == 0 || !d[0].matches("[A-Z].*[.?]")) {
+        cut.add(c.getCommandName() + ": " + (d.length == 0 ? "(none)" : d[0]));
+      }
+    }
+    assertThat(cut).isEmpty();
+    CliHarness h = CliHarness.run("--help");
+    assertThat(h.out().replaceAll("\\s+", " "))
+        .contains("Run every cell of an experiment that the run store does not hold yet.")
+        .contains("Cancel the experiment's Slurm jobs that are still queued or running.");
+  }
 }

@@ -31,6 +31,10 @@ class EndToEndTest {
     assertThat(first.out())
         .contains("probes", "prune arms", "stage timings")
         .containsPattern("wavy +layer3 +dense +12 +top +0\\.\\d{3} ± 0\\.\\d{3} \\(n=2\\)");
+    // The last line says where to read the results.
+    String lastLine = first.out().strip().lines().reduce((a, b) -> b).orElse("");
+    assertThat(lastLine).startsWith("report: ").endsWith("report/index.html");
+    assertThat(Path.of(lastLine.substring("report: ".length()))).isRegularFile();
 
     RunStore runs = new RunStore(Path.of(store));
     Map<String, List<StoredCell>> byStage =
@@ -84,9 +88,13 @@ class EndToEndTest {
     assertThat(report.artifacts()).anyMatch(a -> a.startsWith("report/images-"));
     byte[] png = Files.readAllBytes(report.artifact("report/probe-accuracy-by-layer.png"));
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    // One self-contained page: every figure embedded, none linked.
     assertThat(Files.readString(report.artifact("report/index.html")))
-        .contains("probe-accuracy-by-layer.png")
-        .contains("Pruning: ");
+        .contains("<img src=\"data:image/png;base64,iVBORw0KGgo")
+        .doesNotContain("src=\"probe-accuracy-by-layer.png\"")
+        .contains("Pruning: ")
+        .contains("<h2>Provenance</h2>")
+        .contains("<tr><th>djl</th><td>0.36.0</td></tr>");
 
     CliHarness second = CliHarness.run("run", TINY.toString(), "--store", store);
     assertThat(second.exitCode()).as(second.err()).isZero();

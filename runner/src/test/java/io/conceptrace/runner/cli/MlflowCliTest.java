@@ -77,7 +77,7 @@ class MlflowCliTest {
 
   @Test
   @Tag("slow")
-  void uiStartsALocalServerSyncsTheStorePrintsTheUrlAndStopsOnInterrupt() throws Exception {
+  void uiPrintsTheExperimentsUrlFirstSyncsInTheBackgroundAndStopsOnInterrupt() throws Exception {
     assumeTrue(LocalMlflowServer.executable().isPresent(), "mlflow is not installed");
     populate(dir.resolve("runs"), "exp-ui");
     Process p = ctrace(dir, Map.of(), "ui", "--port", "0");
@@ -86,14 +86,23 @@ class MlflowCliTest {
     try {
       BufferedReader out =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String experimentUrl = null;
       for (String line = out.readLine(); line != null; line = out.readLine()) {
         lines.add(line);
         if (line.startsWith("MLflow UI: ")) {
-          url = line.substring("MLflow UI: ".length()).split(" ")[0];
+          experimentUrl = line.substring("MLflow UI: ".length()).split(" ")[0];
+          // The link comes before the sync has uploaded anything.
+          assertThat(lines).noneMatch(l -> l.contains("run(s) uploaded"));
+        }
+        if (line.contains("run(s) uploaded")) {
           break;
         }
       }
-      assertThat(url).as(String.join("\n", lines)).startsWith("http://127.0.0.1:");
+      assertThat(experimentUrl)
+          .as(String.join("\n", lines))
+          .matches(
+              "http://127\\.0\\.0\\.1:\\d+/#/experiments/\\d+\\?workflowType=machine_learning");
+      url = experimentUrl.substring(0, experimentUrl.indexOf("/#/"));
       assertThat(lines).anyMatch(l -> l.contains("1 run(s) uploaded"));
       assertThat(dir.resolve(".ctrace/mlflow/mlflow.db")).exists();
       HttpResponse<String> experiment =

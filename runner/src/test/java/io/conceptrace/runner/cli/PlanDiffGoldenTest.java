@@ -38,22 +38,27 @@ class PlanDiffGoldenTest {
         first
             .out()
             .lines()
-            .filter(l -> l.endsWith("member=0"))
+            .filter(l -> l.endsWith("train-base m0"))
             .findFirst()
             .orElseThrow()
             .strip()
             .split("\\s+")[0];
     RunStore runs = new RunStore(store);
+    // Stored with the time it took: the plan's compute estimate uses it for train-base.
     try (CellWriter w = runs.open("golden", "train-base", baseId)) {
       Files.writeString(w.file("model/model.npz"), "weights");
-      w.commit(w.recordBuilder().build());
+      w.commit(w.recordBuilder().timing("total", 25.0).build());
     }
 
     CliHarness r = CliHarness.run("plan", PLAN, "--store", store.toString());
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEmpty();
     assertGolden(r.out(), "plan.txt");
-    assertThat(r.out()).contains(baseId + "  cached  member=0");
+    assertThat(r.out()).contains(baseId + "  cached  train-base m0");
+    assertThat(r.out())
+        .contains("train-base        1         25.0           25 s")
+        .contains("probe             8            -        unknown")
+        .contains("total                                    > 25 s");
   }
 
   @Test

@@ -32,6 +32,20 @@ class FiguresTest {
   }
 
   @Test
+  void armsAreDrawnApartAndAxesStaySaneForOneKAndSkewedScores() {
+    // Three arms: left of, on and right of the true k, 2 % of the axis apart.
+    assertThat(Figures.armOffset(0, 3, 100)).isCloseTo(-2.0, within(1e-12));
+    assertThat(Figures.armOffset(1, 3, 100)).isZero();
+    assertThat(Figures.armOffset(2, 3, 100)).isCloseTo(2.0, within(1e-12));
+    // One sparsity k = 16: a factor of two either side, not 16 to 17.
+    assertThat(Figures.kAxisRange(16, 16)).containsExactly(8.0, 32.0);
+    assertThat(Figures.kAxisRange(4, 64)).containsExactly(4.0, 64.0);
+    // Score axes end on round numbers.
+    assertThat(Figures.roundRange(-0.0123, 0.871)).containsExactly(-0.1, 0.9);
+    assertThat(Figures.roundRange(3.2e-5, 7.9e-5)).containsExactly(3.0e-5, 8.0e-5);
+  }
+
+  @Test
   void everyChartIsAPngOfTheDocumentedSizeAndShowsItsData() throws Exception {
     List<String> layers = List.of("layer1", "layer2", "layer3", "layer4");
     Path fig3 =

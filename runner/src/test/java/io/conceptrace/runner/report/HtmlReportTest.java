@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +14,8 @@ class HtmlReportTest {
   @TempDir Path dir;
 
   @Test
-  void writesAnEscapedPageWithTheTableFiguresAndExperimentFile() throws Exception {
+  void writesOneSelfContainedEscapedPageWithTheTableFiguresProvenanceAndExperimentFile()
+      throws Exception {
     Path report = dir.resolve("report");
     Path inside = report.resolve("fig 3.png");
     Path outside = dir.resolve("elsewhere/grid.png");
@@ -31,19 +33,22 @@ class HtmlReportTest {
                 List.of(List.of("probe", "24"), List.of("retrain", "8")),
                 List.of(
                     new HtmlReport.Figure("Probe accuracy", "mean ± std", inside),
-                    new HtmlReport.Figure("Top images", null, outside))),
+                    new HtmlReport.Figure("Top images", null, outside)),
+                Map.of("ctrace", "0.1 <dev>")),
             report);
     assertThat(index).isEqualTo(report.resolve("index.html"));
     String html = Files.readString(index);
     assertThat(html)
         .contains("<title>quickstart &lt;study&gt;</title>")
         .contains("<tr><td>probe</td><td>24</td></tr>")
-        .contains("<img src=\"fig%203.png\"")
-        .contains("<img src=\"figures/2-grid.png\"")
+        // Embedded: MLflow's artifact viewer and a mailed copy have no files next to the page.
+        .contains("<img src=\"data:image/png;base64,AQ==\"")
+        .contains("<img src=\"data:image/png;base64,Ag==\"")
+        .contains("<tr><th>ctrace</th><td>0.1 &lt;dev&gt;</td></tr>")
         .contains("mean ± std")
         .contains("cell.layer == &quot;layer1&quot; &amp;&amp; x &lt; 3")
         .doesNotContain("<study>");
-    assertThat(report.resolve("figures/2-grid.png")).hasBinaryContent(new byte[] {2});
+    assertThat(html).doesNotContain("src=\"fig").doesNotContain("grid.png\"");
   }
 
   @Test
@@ -51,7 +56,7 @@ class HtmlReportTest {
     assertThatThrownBy(
             () ->
                 new HtmlReport.Page(
-                    "t", "", "", List.of("a", "b"), List.of(List.of("1")), List.of()))
+                    "t", "", "", List.of("a", "b"), List.of(List.of("1")), List.of(), Map.of()))
         .hasMessageContaining("summary row has 1 cells, header 2");
     assertThatThrownBy(
             () ->
@@ -62,7 +67,8 @@ class HtmlReportTest {
                         "",
                         List.of(),
                         List.of(),
-                        List.of(new HtmlReport.Figure("f", "", dir.resolve("missing.png")))),
+                        List.of(new HtmlReport.Figure("f", "", dir.resolve("missing.png"))),
+                        Map.of()),
                     dir.resolve("r")))
         .hasMessageContaining("missing.png");
   }

@@ -2,7 +2,10 @@ package io.conceptrace.runner.stages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.CellState;
 import io.conceptrace.runner.exec.ExecutionListener;
@@ -230,5 +233,56 @@ class ReportAndPruneSetTest {
     Pipeline.Result again = run();
     assertThat(again.report().count(CellState.CACHED)).isEqualTo(again.report().outcomes().size());
     assertThat(SummaryTable.render(again.summary())).isEqualTo(table);
+  }
+
+  @Test
+  void summaryJsonHoldsNumbersAndTheReportRunCarriesThemAsFilterableMetrics() throws Exception {
+    assertThat(run().report().succeeded()).isTrue();
+    StoredCell report = new RunStore(root).find("study", "report", "report").orElseThrow();
+    JsonNode json = new ObjectMapper().readTree(report.artifact(StageFiles.SUMMARY).toFile());
+    assertThat(json.get("schema").asText()).isEqualTo("ctrace-summary/2");
+    JsonNode probe = json.get("probes").get(0);
+    assertThat(probe.get("accMean").isNumber()).isTrue();
+    assertThat(probe.get("accMean").asDouble()).isCloseTo(0.91, within(1e-9));
+    assertThat(probe.get("accStd").asDouble()).isCloseTo(0.01, within(1e-9));
+    assertThat(probe.get("n").asInt()).isEqualTo(3);
+    JsonNode top = json.get("pruneArms").get(0);
+    assertThat(top.get("arm").asText()).isEqualTo("top");
+    assertThat(top.get("k").isInt()).isTrue();
+    assertThat(top.get("delta").asDouble()).isCloseTo(-0.2, within(1e-9));
+    assertThat(top.get("permutationP").asDouble()).isCloseTo(0.1, within(1e-9));
+    assertThat(top.get("welchP").asDouble()).isBetween(1e-6, 1e-4);
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    report.metrics().forEach(m -> metrics.put(m.name(), m.value()));
+    assertThat(metrics)
+        .containsEntry("probe.wavy.layer3.dense.n", 3.0)
+        .containsKeys(
+            "probe.wavy.layer3.dense.acc_mean",
+            "probe.wavy.layer3.dense.acc_std",
+            "prune.wavy.layer3.dense.top.k5.acc_mean",
+            "prune.wavy.layer3.dense.top.k5.delta",
+            "prune.wavy.layer3.dense.top.k5.welch_p",
+            "prune.wavy.layer3.dense.random.k5.perm_p");
+    assertThat(metrics.get("prune.wavy.layer3.dense.top.k5.delta")).isCloseTo(-0.2, within(1e-9));
+    // MLflow's search grammar takes dotted words without backticks, but not '-' or spaces.
+    assertThat(metrics.keySet())
+        .filteredOn(k -> !k.startsWith("time."))
+        .allMatch(k -> k.matches("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*"));
+  }
+
+  @Test
+  void metricNamesReplaceWhatMlflowFiltersCannotTakeUnquoted() {
+    assertThat(
+            new io.conceptrace.runner.report.StudySummary(
+                    List.of(
+                        new io.conceptrace.runner.report.StudySummary.Probe(
+                            "high-low", "layer 2", "16", 1, 0.5, 0, List.of(0.5), List.of())),
+                    List.of())
+                .metrics())
+        .containsOnlyKeys(
+            "probe.high_low.layer_2.sparse16.acc_mean",
+            "probe.high_low.layer_2.sparse16.acc_std",
+            "probe.high_low.layer_2.sparse16.n");
   }
 }

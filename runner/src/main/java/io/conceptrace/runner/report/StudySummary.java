@@ -1,0 +1,188 @@
+package io.conceptrace.runner.report;
+
+import io.conceptrace.runner.exec.SummaryRow;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The study's results as numbers: the content of the report cell's {@code summary.json} (schema:
+ * {@code docs/summary.schema.json}), the source of the report cell's MLflow metrics and of the
+ * end-of-run table. Missing values (a test that needs two samples, a baseline that does not exist)
+ * are {@code null}, never formatted strings.
+ *
+ * <p>To add a figure (e.g. attribution stability), add a list of records here, a loop in {@link
+ * #metrics()} and one in {@link #rows()}, and the property to the schema.
+ *
+ * @param schema {@value #SCHEMA}
+ * @param probes probe accuracy per concept × layer × sparsity over the ensemble
+ * @param pruneArms each prune arm × size against the unpruned baseline
+ */
+public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pruneArms) {
+  /** The version of the {@code summary.json} layout; bump on incompatible changes. */
+  public static final String SCHEMA = "ctrace-summary/2";
+
+  static final String PROBES = "probes";
+  static final String PRUNE = "prune arms";
+
+  public StudySummary {
+    Objects.requireNonNull(schema, "schema");
+    probes = List.copyOf(probes);
+    pruneArms = List.copyOf(pruneArms);
+  }
+
+  public StudySummary(List<Probe> probes, List<PruneArm> pruneArms) {
+    this(SCHEMA, probes, pruneArms);
+  }
+
+  /**
+   * Validation accuracy of one concept × layer × sparsity's probes.
+   *
+   * @param accuracies one per ensemble member, in member order
+   * @param topIds the attribution's highest-scored training ids (empty without attribution)
+   */
+  public record Probe(
+      String concept,
+      String layer,
+      String sparsity,
+      int n,
+      double accMean,
+      double accStd,
+      List<Double> accuracies,
+      List<String> topIds) {
+    public Probe {
+      accuracies = List.copyOf(accuracies);
+      topIds = List.copyOf(topIds);
+    }
+  }
+
+  /**
+   * One prune arm at one size: re-probed accuracy of the retrained ensemble against the unpruned
+   * baseline's.
+   *
+   * @param k how many training images the arm removed
+   * @param arm {@code top}, {@code random} or {@code bottom}
+   * @param baselineMean the unpruned probes' mean; {@code null} without a baseline
+   * @param delta {@code accMean - baselineMean}; {@code null} without a baseline
+   * @param welchT Welch's t; {@code null} unless both samples have two or more values
+   * @param permutationP two-sided permutation-test p; {@code null} without a baseline
+   * @param excludedScoreMean the mean Eq. (1) score of the removed images
+   */
+  public record PruneArm(
+      String concept,
+      String layer,
+      String sparsity,
+      int k,
+      String arm,
+      int nBaseline,
+      Double baselineMean,
+      Double baselineStd,
+      int n,
+      double accMean,
+      double accStd,
+      Double delta,
+      Double welchT,
+      Double welchDf,
+      Double welchP,
+      Double permutationP,
+      Double excludedScoreMean) {}
+
+  /**
+   * The numbers as MLflow metrics, named so that MLflow's chart view and metric filters take them
+   * without backticks: dot-separated words of letters, digits and underscores, e.g. {@code
+   * probe.wavy.layer3.dense.acc_mean}, {@code probe.high_low.layer2.sparse16.acc_std}, {@code
+   * prune.wavy.layer3.dense.top.k100.welch_p}. Missing values are left out.
+   */
+  public Map<String, Double> metrics() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Probe p : probes) {
+      String at = name("probe", p.concept(), p.layer(), sparsity(p.sparsity()));
+      out.put(at + ".acc_mean", p.accMean());
+      out.put(at + ".acc_std", p.accStd());
+      out.put(at + ".n", (double) p.n());
+    }
+    for (PruneArm a : pruneArms) {
+      String at =
+          name("prune", a.concept(), a.layer(), sparsity(a.sparsity()), a.arm(), "k" + a.k());
+      out.put(at + ".acc_mean", a.accMean());
+      out.put(at + ".acc_std", a.accStd());
+      out.put(at + ".n", (double) a.n());
+      putIfKnown(out, at + ".delta", a.delta());
+      putIfKnown(out, at + ".welch_p", a.welchP());
+      putIfKnown(out, at + ".perm_p", a.permutationP());
+    }
+    return out;
+  }
+
+  /** The end-of-run tables' rows (formatted for reading). */
+  public List<SummaryRow> rows() {
+    List<SummaryRow> rows = new ArrayList<>();
+    for (Probe p : probes) {
+      Map<String, String> key = new LinkedHashMap<>();
+      key.put("concept", p.concept());
+      key.put("layer", p.layer());
+      key.put("sparsity", p.sparsity());
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put("probe accuracy", meanStd(p.accMean(), p.accStd(), p.n()));
+      if (!p.topIds().isEmpty()) {
+        v.put("top ids", String.join(" ", p.topIds()));
+      }
+      rows.add(new SummaryRow(PROBES, key, v));
+    }
+    for (PruneArm a : pruneArms) {
+      Map<String, String> key = new LinkedHashMap<>();
+      key.put("concept", a.concept());
+      key.put("layer", a.layer());
+      key.put("sparsity", a.sparsity());
+      key.put("k", Integer.toString(a.k()));
+      key.put("arm", a.arm());
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put(
+          "baseline",
+          a.baselineMean() == null
+              ? "n/a"
+              : meanStd(a.baselineMean(), a.baselineStd(), a.nBaseline()));
+      v.put("after pruning", meanStd(a.accMean(), a.accStd(), a.n()));
+      v.put(
+          "difference", a.delta() == null ? "n/a" : String.format(Locale.ROOT, "%+.3f", a.delta()));
+      v.put("Welch p", p(a.welchP()));
+      v.put("permutation p", p(a.permutationP()));
+      rows.add(new SummaryRow(PRUNE, key, v));
+    }
+    return rows;
+  }
+
+  /** A metric name from words: anything but letters, digits and {@code _} becomes {@code _}. */
+  static String name(String... words) {
+    List<String> parts = new ArrayList<>();
+    for (String w : words) {
+      parts.add(w.replaceAll("[^A-Za-z0-9_]", "_"));
+    }
+    return String.join(".", parts);
+  }
+
+  /** {@code dense} stays; a sparse probe's number of non-zero weights reads {@code sparse16}. */
+  private static String sparsity(String label) {
+    return label.chars().allMatch(Character::isDigit) ? "sparse" + label : label;
+  }
+
+  private static void putIfKnown(Map<String, Double> out, String name, Double value) {
+    if (value != null && !value.isNaN()) {
+      out.put(name, value);
+    }
+  }
+
+  private static String meanStd(double mean, double std, int n) {
+    return String.format(Locale.ROOT, "%.3f ± %.3f (n=%d)", mean, std, n);
+  }
+
+  private static String p(Double p) {
+    if (p == null || p.isNaN()) {
+      return "n/a";
+    }
+    return p < 0.001 ? "<0.001" : String.format(Locale.ROOT, "%.3f", p);
+  }
+}

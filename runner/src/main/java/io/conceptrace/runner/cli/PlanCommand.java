@@ -4,6 +4,7 @@ import io.conceptrace.dsl.matrix.PlanRenderer;
 import io.conceptrace.runner.exec.ExecutionPlan;
 import io.conceptrace.runner.exec.Planner;
 import io.conceptrace.runner.stages.MatrixCell;
+import io.conceptrace.store.CellName;
 import io.conceptrace.store.RunStore;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +63,9 @@ public final class PlanCommand implements Callable<Integer> {
                   out.append(f == PlanRenderer.Format.MARKDOWN ? "- `" : "  ")
                       .append(id)
                       .append(f == PlanRenderer.Format.MARKDOWN ? "` " : "  ")
-                      .append(plan.byId().get(id).label())
+                      .append(
+                          CellName.of(
+                              plan.byId().get(id).stage(), plan.byId().get(id).coordinates()))
                       .append(": ")
                       .append(problem)
                       .append('\n'));

@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Check every stored cell of an experiment against its cell.json: each file's size and",
-      "SHA-256. Prints one line per damaged cell; exit 0 when all are intact, 1 otherwise.",
-      "Changes nothing (ctrace run moves damaged cells aside and recomputes them)."
+      "Check every stored cell of an experiment against the sizes and hashes in its cell.json.",
+      "Prints one line per damaged cell; exit 0 when all are intact, 1 otherwise. Changes",
+      "nothing (ctrace run moves damaged cells aside and recomputes them)."
     })
 public final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -26,8 +26,7 @@ class VerifyCommandTest {
     baseIds =
         plan.out()
             .lines()
-            .filter(l -> l.contains(" member="))
-            .filter(l -> l.matches("\\s+\\S+\\s+to run\\s+member=\\d"))
+            .filter(l -> l.matches("\\s+\\S+\\s+to run\\s+train-base m\\d"))
             .map(l -> l.strip().split("\\s+")[0])
             .toList();
     assertThat(baseIds).hasSize(2);
@@ -92,10 +91,10 @@ class VerifyCommandTest {
     assertThat(plan.exitCode()).isZero();
     assertThat(plan.out())
         .contains("21 cells, 20 to run (1 damaged), 1 cached")
-        .contains(baseIds.get(0) + "  damaged  member=0")
+        .contains(baseIds.get(0) + "  damaged  train-base m0")
         .contains(
             "  "
                 + baseIds.get(0)
-                + "  train-base[member=0]: model/model.npz has 10 bytes, cell.json records 1000");
+                + "  train-base m0: model/model.npz has 10 bytes, cell.json records 1000");
   }
 }

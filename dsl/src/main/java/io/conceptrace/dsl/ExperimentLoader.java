@@ -483,11 +483,17 @@ public final class ExperimentLoader {
   }
 
   private static Optimizer optimizer(ConfigReader r, String p) {
-    return new Optimizer(
-        r.choice(p + ".name", OptimizerName.class, OptimizerName.SGD),
-        r.number(p + ".lr", 0, true, 100, false, 0.1),
-        r.number(p + ".momentum", 0, false, 1, true, 0.9),
-        r.bool(p + ".nesterov", false));
+    Optimizer o =
+        new Optimizer(
+            r.choice(p + ".name", OptimizerName.class, OptimizerName.SGD),
+            r.number(p + ".lr", 0, true, 100, false, 0.1),
+            r.number(p + ".momentum", 0, false, 1, true, 0.9),
+            r.bool(p + ".nesterov", false));
+    if (o.name() == OptimizerName.SGD) {
+      io.conceptrace.core.probe.ProbeOptimizer.problem(o.momentum(), o.nesterov())
+          .ifPresent(m -> r.problem(p + ".nesterov", m));
+    }
+    return o;
   }
 
   private static Training training(ConfigReader r) {
@@ -524,20 +530,14 @@ public final class ExperimentLoader {
             r.integer(pr + ".start-epoch", 0, 100_000, 0),
             r.integer(pr + ".end-epoch", 0, 100_000, 0));
     if (res.enabled()) {
-      if (res.minSize() > res.maxSize()) {
-        r.problem(
-            pr + ".min-size",
-            "must not exceed max-size (" + res.maxSize() + "), got " + res.minSize());
-      }
-      if (res.startEpoch() > res.endEpoch() || res.endEpoch() > epochs) {
+      // The trainer's own predicate, so that validation and execution agree.
+      io.conceptrace.core.train.ProgressiveResolution.problem(
+              res.minSize(), res.maxSize(), res.startEpoch(), res.endEpoch())
+          .ifPresent(m -> r.problem(pr + ".min-size", m));
+      if (res.endEpoch() > epochs) {
         r.problem(
             pr + ".end-epoch",
-            "need start-epoch <= end-epoch <= training.epochs ("
-                + epochs
-                + "), got "
-                + res.startEpoch()
-                + " and "
-                + res.endEpoch());
+            "must not exceed training.epochs (" + epochs + "), got " + res.endEpoch());
       }
     }
     return new Training(
@@ -835,20 +835,21 @@ public final class ExperimentLoader {
         LayerInfo info = LayerCatalog.find(spec.get(), layer).orElseThrow();
         long width = activations == Activations.FLAT ? info.flatSize() : info.channels();
         for (Sparsity s : sparsity) {
-          if (!s.dense() && s.k() > width) {
+          if (s.dense()) {
+            continue;
+          }
+          // The probe trainer's own predicate, so that validation and execution agree.
+          Optional<String> problem =
+              io.conceptrace.core.probe.ProbeSpec.sparsityProblem(s.k(), width, layer);
+          if (problem.isPresent()) {
             r.problemAt(
                 sparsityAt,
                 "probes.sparsity",
-                "sparsity "
-                    + s.k()
-                    + " exceeds the width of "
-                    + layer
-                    + " ("
-                    + width
+                problem.get()
                     + (activations == Activations.FLAT
-                        ? " flattened activations, shape " + java.util.Arrays.toString(info.shape())
-                        : " pooled channels")
-                    + ")");
+                        ? "; flattened activations, shape "
+                            + java.util.Arrays.toString(info.shape())
+                        : "; pooled channels"));
           }
         }
       }

@@ -22,6 +22,7 @@ import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -48,6 +49,14 @@ final class ProbeStage implements StageRunner {
     this.experiment = experiment;
     this.concepts = concepts;
     this.engine = engine;
+  }
+
+  /**
+   * How the probe's training images are augmented on the fly; empty: cached, un-augmented
+   * activations.
+   */
+  static Optional<Augmentation> augmentation(Experiment.Probes p) {
+    return p.augmentation() ? Optional.of(PROBE_AUGMENTATION) : Optional.empty();
   }
 
   /** What the probe trainer receives for one probe cell. */
@@ -99,7 +108,8 @@ final class ProbeStage implements StageRunner {
               BatchEncoder.evaluation(checkpoint.normalization()),
               EXTRACT_BATCH);
       ActivationSource train;
-      if (p.augmentation()) {
+      Optional<Augmentation> augmentation = augmentation(p);
+      if (augmentation.isPresent()) {
         // Every probe batch is a fresh random view of its images, through the frozen subnetwork.
         train =
             new ActivationExtractor(
@@ -107,7 +117,7 @@ final class ProbeStage implements StageRunner {
                     layer,
                     pooling,
                     BatchEncoder.augmenting(
-                        checkpoint.normalization(), PROBE_AUGMENTATION, ctx.seed()),
+                        checkpoint.normalization(), augmentation.get(), ctx.seed()),
                     EXTRACT_BATCH)
                 .source(set.train());
       } else {

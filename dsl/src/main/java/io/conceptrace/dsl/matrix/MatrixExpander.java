@@ -26,6 +26,18 @@ import java.util.TreeMap;
  * {@code report} cell reads everything, so its id changes whenever the matrix does.
  */
 public final class MatrixExpander {
+  /**
+   * Marks cells whose computation changed meaning under unchanged settings (issue 14:
+   * random-resized crops, progressive resolution and the triangular start-factor reach the trainer;
+   * probe augmentation and the SGD probe optimizer reach the probe trainer). Before, such cells
+   * were computed as pad-crop, full resolution, a ramp from 0, cached activations and Adam; the
+   * marker gives them new ids, so those results are never reused under the new meaning. Cells that
+   * computed the same thing before and after keep their ids.
+   */
+  static final String REVISION_KEY = "revision";
+
+  static final int REVISION = 2;
+
   private final Optional<KotlinScriptHost> scripts;
 
   /**
@@ -308,6 +320,13 @@ public final class MatrixExpander {
         res.put("end-epoch", t.progressiveResolution().endEpoch());
       }
       s.put("progressive-resolution", res);
+      boolean rampFromStartFactor =
+          t.schedule().kind() == Experiment.ScheduleKind.TRIANGULAR && t.schedule().peakEpoch() > 0;
+      if (rampFromStartFactor
+          || t.augmentation().crop() == Experiment.Crop.RANDOM_RESIZED
+          || t.progressiveResolution().enabled()) {
+        s.put(REVISION_KEY, REVISION);
+      }
       return s;
     }
 
@@ -334,6 +353,10 @@ public final class MatrixExpander {
       p.put("weight-decay", e.probes().weightDecay());
       p.put("augmentation", e.probes().augmentation());
       p.put("activations", word(e.probes().activations()));
+      if (e.probes().augmentation()
+          || e.probes().optimizer().name() == Experiment.OptimizerName.SGD) {
+        p.put(REVISION_KEY, REVISION);
+      }
       s.put("probes", p);
       return s;
     }

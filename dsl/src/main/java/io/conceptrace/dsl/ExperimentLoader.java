@@ -163,6 +163,36 @@ public final class ExperimentLoader {
     return experiment;
   }
 
+  /**
+   * The study as this loader sees it, as one self-contained HOCON text: the file with its includes
+   * inlined, the {@code --set} and environment overrides applied, substitutions resolved and the
+   * bundled defaults filled in. Loading that text with no overrides gives the same experiment and
+   * the same cell ids, whatever happens to the original file afterwards: what a Slurm job reads
+   * (like the composed config Hydra hands each job). Nothing is validated or evaluated here.
+   */
+  public String resolvedText(Path file) {
+    List<Problem> problems = new ArrayList<>();
+    Config user = parse(file, problems);
+    if (!problems.isEmpty()) {
+      throw new ExperimentException(problems);
+    }
+    try {
+      Config merged =
+          withConceptDefaults(
+              user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults()));
+      return merged
+          .root()
+          .render(
+              com.typesafe.config.ConfigRenderOptions.defaults()
+                  .setOriginComments(false)
+                  .setComments(false)
+                  .setJson(false)
+                  .setFormatted(true));
+    } catch (ConfigException e) {
+      throw new ExperimentException(List.of(fromConfigException(e, file.toString())));
+    }
+  }
+
   /** Gives every concept object the concept defaults as fallback. */
   private static Config withConceptDefaults(Config merged) {
     if (!merged.hasPath("concepts")

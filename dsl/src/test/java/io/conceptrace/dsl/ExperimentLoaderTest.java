@@ -137,6 +137,18 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void aSparseProbeWithOneEpochIsRejectedBeforeAnyTraining(@TempDir Path dir) throws Exception {
+    // quickstart lists sparsity 16; a sparse probe trains half its epochs densely.
+    Path file = study(dir, "concepts.wavy.probe-epochs = 1\n");
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ":2: concepts.wavy.probe-epochs: a sparse probe needs >= 2 epochs (half dense,"
+                + " half sparse), got 1");
+    assertThat(problems(study(dir, "concepts.wavy.probe-epochs = 2\n"))).isEmpty();
+  }
+
+  @Test
   void suggestionsFindTyposAndSwaps() {
     assertThat(Suggestions.nearest("sparsty", List.of("sparsity", "layers"))).contains("sparsity");
     assertThat(Suggestions.nearest("lyaers", List.of("sparsity", "layers"))).contains("layers");

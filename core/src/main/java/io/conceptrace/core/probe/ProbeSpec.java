@@ -50,9 +50,12 @@ public record ProbeSpec(
       throw new IllegalArgumentException(
           "probe sparsity k must be >= 1, got " + sparsity.getAsInt());
     }
-    if (sparsity.isPresent() && epochs < 2) {
-      throw new IllegalArgumentException(
-          "a sparse probe needs >= 2 epochs (half dense, half sparse), got " + epochs);
+    if (sparsity.isPresent()) {
+      sparseEpochsProblem(epochs)
+          .ifPresent(
+              m -> {
+                throw new IllegalArgumentException(m);
+              });
     }
   }
 
@@ -91,6 +94,13 @@ public record ProbeSpec(
               + " (use a dense probe or a smaller k)");
     }
     return Optional.empty();
+  }
+
+  /** Why a sparse probe cannot train for {@code epochs}, if it cannot; validation asks it too. */
+  public static Optional<String> sparseEpochsProblem(int epochs) {
+    return epochs < 2
+        ? Optional.of("a sparse probe needs >= 2 epochs (half dense, half sparse), got " + epochs)
+        : Optional.empty();
   }
 
   public boolean isSparse() {

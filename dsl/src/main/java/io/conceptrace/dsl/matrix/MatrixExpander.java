@@ -29,8 +29,9 @@ public final class MatrixExpander {
   /**
    * Marks cells whose computation changed meaning under unchanged settings (issue 14:
    * random-resized crops, progressive resolution and the triangular start-factor reach the trainer;
-   * probe augmentation and the SGD probe optimizer reach the probe trainer). Before, such cells
-   * were computed as pad-crop, full resolution, a ramp from 0, cached activations and Adam; the
+   * probe augmentation and the SGD probe optimizer reach the probe trainer; a folder concept's
+   * test-positives reach its concept set). Before, such cells were computed as pad-crop, full
+   * resolution, a ramp from 0, cached activations, Adam and positives held out of one folder; the
    * marker gives them new ids, so those results are never reused under the new meaning. Cells that
    * computed the same thing before and after keep their ids.
    */
@@ -387,6 +388,10 @@ public final class MatrixExpander {
           s.put("positives", c.positives().map(Object::toString).orElse(null));
           s.put("test-positives", c.testPositives().map(Object::toString).orElse(null));
           s.put("test-fraction", c.testFraction());
+          if (c.testPositives().isPresent()) {
+            // Before revision 2 the test folder was ignored (test positives held out of positives).
+            s.put(REVISION_KEY, REVISION);
+          }
         }
         case RELATIVE -> {
           s.put("a", conceptSettings(e.concepts().get(c.a().orElseThrow())));

@@ -102,7 +102,8 @@ class SlurmSnapshotTest {
             new PrintWriter(new StringWriter()),
             new PrintWriter(err));
     assertThat(code).as(err.toString()).isEqualTo(ExitCode.OK);
-    assertThat(sbatch.scripts).hasSize(matrix.cells().size());
+    // One job per cell and the finishing job.
+    assertThat(sbatch.scripts).hasSize(matrix.cells().size() + 1);
 
     // The user edits the file while the jobs wait in the queue.
     Files.writeString(

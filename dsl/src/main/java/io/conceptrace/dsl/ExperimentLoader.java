@@ -163,6 +163,36 @@ public final class ExperimentLoader {
     return experiment;
   }
 
+  /**
+   * The study as this loader sees it, as one self-contained HOCON text: the file with its includes
+   * inlined, the {@code --set} and environment overrides applied, substitutions resolved and the
+   * bundled defaults filled in. Loading that text with no overrides gives the same experiment and
+   * the same cell ids, whatever happens to the original file afterwards: what a Slurm job reads
+   * (like the composed config Hydra hands each job). Nothing is validated or evaluated here.
+   */
+  public String resolvedText(Path file) {
+    List<Problem> problems = new ArrayList<>();
+    Config user = parse(file, problems);
+    if (!problems.isEmpty()) {
+      throw new ExperimentException(problems);
+    }
+    try {
+      Config merged =
+          withConceptDefaults(
+              user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults()));
+      return merged
+          .root()
+          .render(
+              com.typesafe.config.ConfigRenderOptions.defaults()
+                  .setOriginComments(false)
+                  .setComments(false)
+                  .setJson(false)
+                  .setFormatted(true));
+    } catch (ConfigException e) {
+      throw new ExperimentException(List.of(fromConfigException(e, file.toString())));
+    }
+  }
+
   /** Gives every concept object the concept defaults as fallback. */
   private static Config withConceptDefaults(Config merged) {
     if (!merged.hasPath("concepts")
@@ -316,6 +346,27 @@ public final class ExperimentLoader {
 
   // ---------------------------------------------------------------- typed tree
 
+  /**
+   * Constraints that core enforces at run time and that span sections, asked through core's own
+   * predicates so that a study never fails late on something its file already said.
+   */
+  private static void crossSectionChecks(
+      ConfigReader r, Map<String, Concept> concepts, Probes probes) {
+    boolean sparse = probes.sparsity().stream().anyMatch(s -> !s.dense());
+    if (sparse) {
+      for (Concept c : concepts.values()) {
+        // Reported at the key that gives this concept's epochs.
+        String key =
+            c.probeEpochs().isPresent()
+                ? "concepts." + c.name() + ".probe-epochs"
+                : "probes.epochs";
+        io.conceptrace.core.probe.ProbeSpec.sparseEpochsProblem(probes.epochsFor(c))
+            .filter(m -> !r.hasProblem(key))
+            .ifPresent(m -> r.problem(key, m));
+      }
+    }
+  }
+
   private Experiment build(Path file, ConfigReader r) {
     String name = r.string("experiment.name", "experiment");
     if (!r.isNull("experiment.name") && !StoreNames.isSafe(name)) {
@@ -348,6 +399,7 @@ public final class ExperimentLoader {
     Probes probes = probes(r, spec);
     Attribution attribution = attribution(r, training, spec);
     Prune prune = prune(r, data, probes, concepts);
+    crossSectionChecks(r, concepts, probes);
     Optional<ScriptBlock> exclude = r.script("matrix.exclude");
     exclude.ifPresent(b -> compile(r, b, ScriptKind.FILTER));
     Tracking tracking =
@@ -487,11 +539,17 @@ public final class ExperimentLoader {
   }
 
   private static Optimizer optimizer(ConfigReader r, String p) {
-    return new Optimizer(
-        r.choice(p + ".name", OptimizerName.class, OptimizerName.SGD),
-        r.number(p + ".lr", 0, true, 100, false, 0.1),
-        r.number(p + ".momentum", 0, false, 1, true, 0.9),
-        r.bool(p + ".nesterov", false));
+    Optimizer o =
+        new Optimizer(
+            r.choice(p + ".name", OptimizerName.class, OptimizerName.SGD),
+            r.number(p + ".lr", 0, true, 100, false, 0.1),
+            r.number(p + ".momentum", 0, false, 1, true, 0.9),
+            r.bool(p + ".nesterov", false));
+    if (o.name() == OptimizerName.SGD) {
+      io.conceptrace.core.probe.ProbeOptimizer.problem(o.momentum(), o.nesterov())
+          .ifPresent(m -> r.problem(p + ".nesterov", m));
+    }
+    return o;
   }
 
   private static Training training(ConfigReader r) {
@@ -528,20 +586,14 @@ public final class ExperimentLoader {
             r.integer(pr + ".start-epoch", 0, 100_000, 0),
             r.integer(pr + ".end-epoch", 0, 100_000, 0));
     if (res.enabled()) {
-      if (res.minSize() > res.maxSize()) {
-        r.problem(
-            pr + ".min-size",
-            "must not exceed max-size (" + res.maxSize() + "), got " + res.minSize());
-      }
-      if (res.startEpoch() > res.endEpoch() || res.endEpoch() > epochs) {
+      // The trainer's own predicate, so that validation and execution agree.
+      io.conceptrace.core.train.ProgressiveResolution.problem(
+              res.minSize(), res.maxSize(), res.startEpoch(), res.endEpoch())
+          .ifPresent(m -> r.problem(pr + ".min-size", m));
+      if (res.endEpoch() > epochs) {
         r.problem(
             pr + ".end-epoch",
-            "need start-epoch <= end-epoch <= training.epochs ("
-                + epochs
-                + "), got "
-                + res.startEpoch()
-                + " and "
-                + res.endEpoch());
+            "must not exceed training.epochs (" + epochs + "), got " + res.endEpoch());
       }
     }
     return new Training(
@@ -839,20 +891,21 @@ public final class ExperimentLoader {
         LayerInfo info = LayerCatalog.find(spec.get(), layer).orElseThrow();
         long width = activations == Activations.FLAT ? info.flatSize() : info.channels();
         for (Sparsity s : sparsity) {
-          if (!s.dense() && s.k() > width) {
+          if (s.dense()) {
+            continue;
+          }
+          // The probe trainer's own predicate, so that validation and execution agree.
+          Optional<String> problem =
+              io.conceptrace.core.probe.ProbeSpec.sparsityProblem(s.k(), width, layer);
+          if (problem.isPresent()) {
             r.problemAt(
                 sparsityAt,
                 "probes.sparsity",
-                "sparsity "
-                    + s.k()
-                    + " exceeds the width of "
-                    + layer
-                    + " ("
-                    + width
+                problem.get()
                     + (activations == Activations.FLAT
-                        ? " flattened activations, shape " + java.util.Arrays.toString(info.shape())
-                        : " pooled channels")
-                    + ")");
+                        ? "; flattened activations, shape "
+                            + java.util.Arrays.toString(info.shape())
+                        : "; pooled channels"));
           }
         }
       }

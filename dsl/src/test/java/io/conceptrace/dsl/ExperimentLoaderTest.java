@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loading the shipped studies without running their Kotlin blocks. */
 class ExperimentLoaderTest {
@@ -74,6 +75,77 @@ class ExperimentLoaderTest {
         .hasMessage(
             "--set data.train.path=/nonexistent/fmnist: data.train.path: no such directory: /nonexistent/fmnist\n"
                 + "--set data.val.path=/nonexistent/fmnist: data.val.path: no such directory: /nonexistent/fmnist");
+  }
+
+  /** Writes a study that includes quickstart.conf and then {@code body}, from line 2 on. */
+  private static Path study(Path dir, String body) throws java.io.IOException {
+    Path file = dir.resolve("study.conf");
+    java.nio.file.Files.writeString(
+        file,
+        "include file(\""
+            + EXPERIMENTS.resolve("quickstart.conf").toAbsolutePath().normalize()
+            + "\")\n"
+            + body);
+    return file;
+  }
+
+  private static List<String> problems(Path file) {
+    try {
+      new ExperimentLoader(plan(), Optional.empty()).load(file);
+    } catch (ExperimentException e) {
+      return e.problems().stream().map(Problem::toString).toList();
+    }
+    return List.of();
+  }
+
+  @Test
+  void aSparsityEqualToTheLayersWidthIsRejectedWhereItIsWritten(@TempDir Path dir)
+      throws Exception {
+    // quickstart's resnet10 at width 0.125 has 32 channels in layer3: pooled, k = 32 is dense.
+    Path file =
+        study(
+            dir,
+            "probes {\n  layers = [layer3]\n  activations = pooled\n  sparsity = [dense, 32]\n}\n");
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ":5: probes.sparsity: probe sparsity k=32 is not below the 32 features of layer"
+                + " layer3 (use a dense probe or a smaller k); pooled channels");
+    Path fine =
+        study(
+            dir,
+            "probes {\n  layers = [layer3]\n  activations = pooled\n  sparsity = [dense, 31]\n}\n");
+    assertThat(problems(fine)).isEmpty();
+  }
+
+  @Test
+  void progressiveResolutionAndNesterovAreCheckedByTheCoresPredicates(@TempDir Path dir)
+      throws Exception {
+    Path file =
+        study(
+            dir,
+            "training {\n"
+                + "  progressive-resolution { enabled = true, min-size = 100, max-size = 128 }\n"
+                + "  optimizer { name = sgd, momentum = 0, nesterov = true }\n"
+                + "}\n");
+    assertThat(problems(file))
+        .containsExactlyInAnyOrder(
+            file
+                + ":3: training.progressive-resolution.min-size: min-size and max-size must be"
+                + " multiples of 32 (sizes are rounded to them), got 100 and 128",
+            file + ":4: training.optimizer.nesterov: Nesterov momentum needs momentum > 0");
+  }
+
+  @Test
+  void aSparseProbeWithOneEpochIsRejectedBeforeAnyTraining(@TempDir Path dir) throws Exception {
+    // quickstart lists sparsity 16; a sparse probe trains half its epochs densely.
+    Path file = study(dir, "concepts.wavy.probe-epochs = 1\n");
+    assertThat(problems(file))
+        .containsExactly(
+            file
+                + ":2: concepts.wavy.probe-epochs: a sparse probe needs >= 2 epochs (half dense,"
+                + " half sparse), got 1");
+    assertThat(problems(study(dir, "concepts.wavy.probe-epochs = 2\n"))).isEmpty();
   }
 
   @Test

@@ -388,9 +388,10 @@ public final class ConceptSet {
       Path valDir =
           Files.isDirectory(dir.resolve("val")) ? dir.resolve("val") : dir.resolve("test");
       specs.add(pf);
-      if (Files.isDirectory(trainDir) && Files.isDirectory(valDir)) {
-        FolderImages tr = FolderImages.of(trainDir, shape);
-        FolderImages te = FolderImages.of(valDir, shape);
+      boolean subFolders = Files.isDirectory(trainDir) && Files.isDirectory(valDir);
+      if (pf.testDir().isPresent() || subFolders) {
+        FolderImages tr = FolderImages.of(pf.testDir().isPresent() ? dir : trainDir, shape);
+        FolderImages te = FolderImages.of(pf.testDir().orElse(valDir), shape);
         checkReadable(tr);
         checkReadable(te);
         trainImages.add(tr);

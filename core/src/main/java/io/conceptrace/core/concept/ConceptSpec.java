@@ -62,18 +62,25 @@ public sealed interface ConceptSpec {
   }
 
   /**
-   * Image files given by the user are the positives; negatives are random base images. If {@code
-   * dir} has sub-folders {@code train} and {@code val} (or {@code test}), they give the two splits;
-   * otherwise the files are split at random (seeded) into train and test.
+   * Image files given by the user are the positives; negatives are random base images. With a
+   * {@code testDir}, {@code dir} holds the train positives and {@code testDir} the test positives;
+   * otherwise, if {@code dir} has sub-folders {@code train} and {@code val} (or {@code test}), they
+   * give the two splits; otherwise the files are split at random (seeded) into train and test.
    */
-  record PositiveFolder(Path dir) implements ConceptSpec {
+  record PositiveFolder(Path dir, java.util.Optional<Path> testDir) implements ConceptSpec {
     public PositiveFolder {
       Objects.requireNonNull(dir, "dir");
+      Objects.requireNonNull(testDir, "testDir");
+    }
+
+    /** One folder for both splits. */
+    public PositiveFolder(Path dir) {
+      this(dir, java.util.Optional.empty());
     }
 
     @Override
     public String describe() {
-      return "images in " + dir;
+      return "images in " + dir + testDir.map(t -> " (test: " + t + ")").orElse("");
     }
   }
 

@@ -112,6 +112,17 @@ public final class BatchLoader implements AutoCloseable {
    * is cancelled when the next epoch starts or the loader closes.
    */
   public Iterator<HostBatch> epoch(int epoch) {
+    return epoch(epoch, data.imageSize());
+  }
+
+  /**
+   * The batches of one epoch with images of {@code resolution}² pixels (progressive resolution):
+   * each augmented image is resized to it (a random-resized crop window straight from the source).
+   */
+  public Iterator<HostBatch> epoch(int epoch, int resolution) {
+    if (resolution < 1) {
+      throw new IllegalArgumentException("resolution must be >= 1, got " + resolution);
+    }
     int[] order = order(epoch);
     int batches = batchesPerEpoch();
     return new Iterator<>() {
@@ -122,7 +133,7 @@ public final class BatchLoader implements AutoCloseable {
       private void fill() {
         while (submitted < batches && pending.size() < options.prefetch()) {
           int k = submitted++;
-          pending.add(pool.submit(() -> assemble(order, k, epoch)));
+          pending.add(pool.submit(() -> assemble(order, k, epoch, resolution)));
         }
       }
 
@@ -157,16 +168,23 @@ public final class BatchLoader implements AutoCloseable {
 
   /** Decodes, augments and normalises batch {@code k} of an epoch (runs on a worker thread). */
   HostBatch assemble(int[] order, int k, int epoch) {
+    return assemble(order, k, epoch, data.imageSize());
+  }
+
+  /** {@link #assemble(int[], int, int)} with images resized to {@code resolution}². */
+  HostBatch assemble(int[] order, int k, int epoch, int resolution) {
     int b = options.batchSize();
     int from = k * b;
     int to = Math.min(order.length, from + b);
     int n = to - from;
     int c = data.channels();
     int size = data.imageSize();
-    int plane = size * size;
+    int plane = resolution * resolution;
     int per = c * plane;
+    int sourcePer = c * size * size;
     float[] pixels = new float[n * per];
-    float[] scratch = new float[per];
+    float[] scratch = new float[sourcePer];
+    float[] source = resolution == size ? null : new float[sourcePer];
     int[] labels = new int[n];
     int[] indices = new int[n];
     List<String> ids = new ArrayList<>(n);
@@ -191,13 +209,27 @@ public final class BatchLoader implements AutoCloseable {
                 + "x"
                 + size);
       }
-      img.copyTo(pixels, i * per);
-      if (!aug.isNone()) {
+      if (source == null) {
+        img.copyTo(pixels, i * per);
+        if (!aug.isNone()) {
+          aug.apply(
+              pixels,
+              i * per,
+              c,
+              size,
+              scratch,
+              new SplittableRandom(mix(options.seed(), epoch, index)));
+        }
+      } else {
+        img.copyTo(source, 0);
         aug.apply(
-            pixels,
-            i * per,
+            source,
+            0,
             c,
             size,
+            pixels,
+            i * per,
+            resolution,
             scratch,
             new SplittableRandom(mix(options.seed(), epoch, index)));
       }
@@ -206,7 +238,7 @@ public final class BatchLoader implements AutoCloseable {
       indices[i] = index;
       ids.add(ex.id());
     }
-    return new HostBatch(pixels, labels, indices, ids, c, size);
+    return new HostBatch(pixels, labels, indices, ids, c, resolution);
   }
 
   private static long mix(long seed, int epoch, int index) {

@@ -9,15 +9,16 @@ import java.util.Random;
 
 /**
  * Trains an affine probe {@code σ(w·x + b)} on a layer's activations with binary cross-entropy and
- * Adam (paper §2.1); with a sparsity {@code k}, by iterative hard thresholding (§4.2): the first
- * half of the epochs dense, then all but the k weights of largest magnitude are set to zero and
- * frozen, and training continues for the remaining epochs.
+ * Adam (paper §2.1) or SGD with momentum ({@link ProbeOptimizer}); with a sparsity {@code k}, by
+ * iterative hard thresholding (§4.2): the first half of the epochs dense, then all but the k
+ * weights of largest magnitude are set to zero and frozen, and training continues for the remaining
+ * epochs.
  *
  * <p>The gradient of the mean BCE-with-logits loss of an affine model is closed-form, {@code ∂L/∂w
  * = Xᵀ(σ(z) − y)/B} and {@code ∂L/∂b = Σ(σ(z) − y)/B}, so no autograd graph is needed; the two
- * matrix–vector products and Adam's elementwise update run over Java arrays (see {@link Vectors}
- * for why not in the engine). Freezing is explicit: a frozen weight receives no gradient, no moment
- * and no update, so it stays exactly zero.
+ * matrix–vector products and the optimiser's elementwise update run over Java arrays (see {@link
+ * Vectors} for why not in the engine). Freezing is explicit: a frozen weight receives no gradient,
+ * no moment and no update, so it stays exactly zero.
  */
 public final class ProbeTrainer {
   private static final double BETA1 = 0.9;
@@ -48,15 +49,12 @@ public final class ProbeTrainer {
     int n = train.size();
     int d = train.features();
     checkInputs(train, trainLabels, val, valLabels);
-    if (spec.isSparse() && spec.sparsity().getAsInt() >= d) {
-      throw new BadInputException(
-          "probe sparsity k="
-              + spec.sparsity().getAsInt()
-              + " is not below the "
-              + d
-              + " features of layer "
-              + layer
-              + " (use a dense probe or a smaller k)");
+    if (spec.isSparse()) {
+      ProbeSpec.sparsityProblem(spec.sparsity().getAsInt(), d, layer)
+          .ifPresent(
+              m -> {
+                throw new BadInputException(m);
+              });
     }
     long started = System.nanoTime();
     Random random = new Random(spec.seed());
@@ -66,8 +64,8 @@ public final class ProbeTrainer {
       w[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
     }
     float[] b = {(float) ((random.nextDouble() * 2 - 1) * bound)};
-    Adam adamW = new Adam(d, spec.learningRate());
-    Adam adamB = new Adam(1, spec.learningRate());
+    Update updateW = Update.of(spec.optimizer(), d, spec.learningRate());
+    Update updateB = Update.of(spec.optimizer(), 1, spec.learningRate());
     boolean[] frozen = null;
     // After thresholding, the indices of the k live weights: logits and gradients are computed
     // over them only (the frozen weights are zero and receive no gradient, so this is exact).
@@ -81,7 +79,7 @@ public final class ProbeTrainer {
     for (int epoch = 1; epoch <= spec.epochs(); epoch++) {
       if (spec.isSparse() && epoch == spec.denseEpochs() + 1) {
         frozen = keepLargest(w, spec.sparsity().getAsInt());
-        adamW.freeze(frozen);
+        updateW.freeze(frozen);
         active = unfrozen(frozen);
       }
       shuffle(order, random);
@@ -109,8 +107,8 @@ public final class ProbeTrainer {
             gradW[i] += (float) (spec.weightDecay() * w[i]);
           }
         }
-        adamW.step(w, gradW, frozen);
-        adamB.step(b, new float[] {(float) gradB}, null);
+        updateW.step(w, gradW, frozen);
+        updateB.step(b, new float[] {(float) gradB}, null);
         steps++;
         listener.afterStep(view(epoch, steps, frozen, w, b[0]));
       }
@@ -271,8 +269,70 @@ public final class ProbeTrainer {
     };
   }
 
+  /** An optimiser's state over one parameter array. */
+  interface Update {
+    /** Zeroes the state of frozen entries (they get no gradient from now on). */
+    void freeze(boolean[] frozen);
+
+    /** One update of {@code p} in place; entries with {@code frozen[i]} are left alone. */
+    void step(float[] p, float[] grad, boolean[] frozen);
+
+    static Update of(ProbeOptimizer optimizer, int size, double lr) {
+      return switch (optimizer.kind()) {
+        case ADAM -> new Adam(size, lr);
+        case SGD -> new Sgd(size, lr, optimizer.momentum(), optimizer.nesterov());
+      };
+    }
+  }
+
+  /**
+   * SGD over one parameter array, as torch.optim.SGD without dampening: {@code buf = μ·buf + g}
+   * (the first step's buffer is {@code g}), then {@code p -= lr·buf}, or with Nesterov {@code p -=
+   * lr·(g + μ·buf)}.
+   */
+  static final class Sgd implements Update {
+    private final float[] buffer;
+    private final double lr;
+    private final double momentum;
+    private final boolean nesterov;
+    private boolean started;
+
+    Sgd(int size, double lr, double momentum, boolean nesterov) {
+      this.buffer = new float[size];
+      this.lr = lr;
+      this.momentum = momentum;
+      this.nesterov = nesterov;
+    }
+
+    @Override
+    public void freeze(boolean[] frozen) {
+      for (int i = 0; i < buffer.length; i++) {
+        if (frozen[i]) {
+          buffer[i] = 0f;
+        }
+      }
+    }
+
+    @Override
+    public void step(float[] p, float[] grad, boolean[] frozen) {
+      for (int i = 0; i < p.length; i++) {
+        if (frozen != null && frozen[i]) {
+          continue;
+        }
+        double g = grad[i];
+        double direction = g;
+        if (momentum > 0) {
+          buffer[i] = (float) (started ? momentum * buffer[i] + g : g);
+          direction = nesterov ? g + momentum * buffer[i] : buffer[i];
+        }
+        p[i] = (float) (p[i] - lr * direction);
+      }
+      started = true;
+    }
+  }
+
   /** Adam over one parameter array, as torch.optim.Adam (bias-corrected moments). */
-  static final class Adam {
+  static final class Adam implements Update {
     private final float[] m;
     private final float[] v;
     private final double lr;
@@ -285,7 +345,8 @@ public final class ProbeTrainer {
     }
 
     /** Zeroes the moments of frozen entries (they get no gradient from now on). */
-    void freeze(boolean[] frozen) {
+    @Override
+    public void freeze(boolean[] frozen) {
       for (int i = 0; i < m.length; i++) {
         if (frozen[i]) {
           m[i] = 0f;
@@ -298,7 +359,8 @@ public final class ProbeTrainer {
      * One update of {@code p} in place. Entries with {@code frozen[i]} get neither gradient nor
      * update: masking both is what keeps them exactly at zero.
      */
-    void step(float[] p, float[] grad, boolean[] frozen) {
+    @Override
+    public void step(float[] p, float[] grad, boolean[] frozen) {
       t++;
       double c1 = 1 - Math.pow(BETA1, t);
       double c2 = 1 - Math.pow(BETA2, t);

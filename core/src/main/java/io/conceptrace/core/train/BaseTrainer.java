@@ -73,7 +73,8 @@ public final class BaseTrainer {
         long correct = 0;
         long seen = 0;
         double lr = 0;
-        Iterator<HostBatch> batches = loader.epoch(epoch);
+        Iterator<HostBatch> batches =
+            loader.epoch(epoch, spec.resolution(epoch, train.imageSize()));
         for (int s = 0; s < steps; s++) {
           HostBatch batch = batches.next();
           lr =

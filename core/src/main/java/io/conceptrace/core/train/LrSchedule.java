@@ -35,22 +35,32 @@ public sealed interface LrSchedule {
   }
 
   /**
-   * FFCV's triangular ("one-cycle") schedule: linear from 0 up to the base rate at {@code
-   * peakEpoch}, then linear down to 0 at the last epoch's end ({@code np.interp(t, [0, peak,
-   * epochs], [0, 1, 0])}).
+   * FFCV's triangular ("cyclic") schedule: linear from {@code startFactor} at epoch 0 up to the
+   * base rate at {@code peakEpoch}, then linear down to 0 at the last epoch's end ({@code
+   * np.interp(t, [0, peak, epochs], [startFactor, 1, 0])}; FFCV's ImageNet example uses {@code
+   * startFactor = 1e-4}). With {@code peakEpoch = 0} training starts at the base rate and {@code
+   * startFactor} has no effect.
    */
-  record Triangular(double peakEpoch) implements LrSchedule {
+  record Triangular(double peakEpoch, double startFactor) implements LrSchedule {
     public Triangular {
       if (!(peakEpoch >= 0)) {
         throw new IllegalArgumentException("peak epoch must be >= 0, got " + peakEpoch);
       }
+      if (!(startFactor >= 0 && startFactor <= 1)) {
+        throw new IllegalArgumentException("start factor must be in [0, 1], got " + startFactor);
+      }
+    }
+
+    /** Starting from 0. */
+    public Triangular(double peakEpoch) {
+      this(peakEpoch, 0);
     }
 
     @Override
     public double factor(double t, int epochs) {
       double peak = Math.min(peakEpoch, epochs);
       if (t <= peak) {
-        return peak == 0 ? 1 : t / peak;
+        return peak == 0 ? 1 : startFactor + (1 - startFactor) * t / peak;
       }
       return epochs == peak ? 0 : Math.max(0, (epochs - t) / (epochs - peak));
     }

@@ -1,6 +1,8 @@
 package io.conceptrace.core.train;
 
 import io.conceptrace.core.data.Augmentation;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to train a base model.
@@ -15,6 +17,8 @@ import io.conceptrace.core.data.Augmentation;
  *     on the same machine and thread count
  * @param loaderWorkers background threads decoding/augmenting batches
  * @param evalBatchSize batch size for validation
+ * @param progressiveResolution the training image size per epoch (FFCV); empty: the data's image
+ *     size throughout. Validation always uses the data's image size.
  */
 public record TrainSpec(
     int epochs,
@@ -25,9 +29,11 @@ public record TrainSpec(
     Augmentation augmentation,
     long seed,
     int loaderWorkers,
-    int evalBatchSize) {
+    int evalBatchSize,
+    Optional<ProgressiveResolution> progressiveResolution) {
 
   public TrainSpec {
+    Objects.requireNonNull(progressiveResolution, "progressiveResolution");
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
@@ -41,6 +47,35 @@ public record TrainSpec(
     if (loaderWorkers < 1) {
       throw new IllegalArgumentException("loader workers must be >= 1, got " + loaderWorkers);
     }
+  }
+
+  /** Training at the data's image size throughout. */
+  public TrainSpec(
+      int epochs,
+      int batchSize,
+      OptimizerSpec optimizer,
+      LrSchedule schedule,
+      double labelSmoothing,
+      Augmentation augmentation,
+      long seed,
+      int loaderWorkers,
+      int evalBatchSize) {
+    this(
+        epochs,
+        batchSize,
+        optimizer,
+        schedule,
+        labelSmoothing,
+        augmentation,
+        seed,
+        loaderWorkers,
+        evalBatchSize,
+        Optional.empty());
+  }
+
+  /** The side of the training images in (0-based) {@code epoch} for data of {@code imageSize}. */
+  public int resolution(int epoch, int imageSize) {
+    return progressiveResolution.map(r -> r.at(epoch)).orElse(imageSize);
   }
 
   /**
@@ -71,7 +106,8 @@ public record TrainSpec(
         augmentation,
         seed,
         loaderWorkers,
-        evalBatchSize);
+        evalBatchSize,
+        progressiveResolution);
   }
 
   public TrainSpec withAugmentation(Augmentation newAugmentation) {
@@ -84,6 +120,7 @@ public record TrainSpec(
         newAugmentation,
         seed,
         loaderWorkers,
-        evalBatchSize);
+        evalBatchSize,
+        progressiveResolution);
   }
 }

@@ -33,10 +33,12 @@
  * <p>Targets: the paper averages over the concept test set (its balanced positives and negatives),
  * labelled by the designated probe; any other set (e.g. the base validation set) works the same.
  *
- * <p>Defaults ({@link io.conceptrace.core.trak.TrakSpec#defaults}): Rademacher projection (cheaper
- * to generate on a CPU than Gaussian, same guarantee), ridge 1e-3 relative to the mean diagonal of
- * ΦᵀΦ, and the {@link io.conceptrace.core.trak.EnsembleMode#PLAIN} ensemble (the TRAK paper's
- * estimator; {@code TRAKER} reproduces the reference's 1/mean|K| rescaling for comparisons).
+ * <p>Defaults ({@link io.conceptrace.core.trak.TrakSpec#defaults}) are a study's defaults: Gaussian
+ * projection, no ridge, and the {@link io.conceptrace.core.trak.EnsembleMode#TRAKER} ensemble (the
+ * reference's 1/mean|K| rescaling); {@code PLAIN} is the TRAK paper's estimator, Rademacher
+ * projections are cheaper to generate on a CPU with the same guarantee, and a positive ridge
+ * (relative to the mean diagonal of ΦᵀΦ) is needed when there are fewer training images than
+ * features.
  *
  * <p>Gradients are recorded with {@link io.conceptrace.core.nn.Autograd}, whose scope is confined
  * to the calling thread (DJL's {@code GradientCollector} allows one per process), so featurization

@@ -204,6 +204,26 @@ class ConceptSetTest {
   }
 
   @Test
+  void aSeparateTestFolderGivesTheTestPositives(@TempDir Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("pos"));
+    Files.createDirectories(dir.resolve("held-out"));
+    for (int i = 0; i < 5; i++) {
+      writePng(dir.resolve("pos/p" + i + ".png"), 4, 4, Color.BLUE);
+    }
+    for (int i = 0; i < 2; i++) {
+      writePng(dir.resolve("held-out/h" + i + ".png"), 4, 4, Color.BLUE);
+    }
+    ConceptSet set =
+        builder(
+                new ConceptSpec.PositiveFolder(
+                    dir.resolve("pos"), java.util.Optional.of(dir.resolve("held-out"))))
+            .build();
+    // Every file of the first folder trains, every file of the second tests: nothing held out.
+    assertThat(set.sizes()).isEqualTo(new ConceptSet.Sizes(5, 5, 2, 2));
+    assertThat(set.notes()).noneMatch(n -> n.contains("held out"));
+  }
+
+  @Test
   void unreadableOrMissingFolderImagesFailNamingTheFile(@TempDir Path dir) throws IOException {
     writePng(dir.resolve("good.png"), 4, 4, Color.GREEN);
     Files.write(dir.resolve("bad.png"), new byte[] {1, 2, 3});

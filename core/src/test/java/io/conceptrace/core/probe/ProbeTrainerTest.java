@@ -28,6 +28,41 @@ class ProbeTrainerTest {
   }
 
   @Test
+  void sgdUpdatesAsTorchOptimSgdWithAndWithoutNesterov() {
+    // Two steps with gradient 1, lr 0.1, momentum 0.9: torch gives buf = 1 then 1.9.
+    float[] plain = {0f};
+    ProbeTrainer.Update sgd = ProbeTrainer.Update.of(ProbeOptimizer.sgd(0.9, false), 1, 0.1);
+    sgd.step(plain, new float[] {1f}, null);
+    assertThat(plain[0]).isCloseTo(-0.1f, within(1e-6f));
+    sgd.step(plain, new float[] {1f}, null);
+    assertThat(plain[0]).isCloseTo(-0.1f - 0.19f, within(1e-6f));
+    // Nesterov steps along g + mu * buf: 1.9, then 1 + 0.9 * 1.9 = 2.71.
+    float[] nesterov = {0f};
+    ProbeTrainer.Update nag = ProbeTrainer.Update.of(ProbeOptimizer.sgd(0.9, true), 1, 0.1);
+    nag.step(nesterov, new float[] {1f}, null);
+    assertThat(nesterov[0]).isCloseTo(-0.19f, within(1e-6f));
+    nag.step(nesterov, new float[] {1f}, null);
+    assertThat(nesterov[0]).isCloseTo(-0.19f - 0.271f, within(1e-6f));
+    // Momentum 0 is plain gradient descent.
+    float[] bare = {1f};
+    ProbeTrainer.Update.of(ProbeOptimizer.sgd(0, false), 1, 0.5).step(bare, new float[] {2f}, null);
+    assertThat(bare[0]).isCloseTo(0f, within(1e-6f));
+    assertThatThrownBy(() -> ProbeOptimizer.sgd(0, true)).hasMessageContaining("Nesterov");
+  }
+
+  @Test
+  void anSgdProbeLearnsThePlantedProblemAndDiffersFromAdam() {
+    PlantedProblem tr = PlantedProblem.planted(600, D, 1);
+    PlantedProblem va = PlantedProblem.planted(300, D, 2);
+    ProbeSpec sgd = spec().withLearningRate(0.5).withOptimizer(ProbeOptimizer.sgd(0.9, true));
+    TrainedProbe p = train(sgd, tr, va, ProbeListener.NONE);
+    TrainedProbe adam = train(spec().withLearningRate(0.5), tr, va, ProbeListener.NONE);
+    assertThat(p.valAccuracy()).isGreaterThanOrEqualTo(0.95);
+    assertThat(p.spec().optimizer().kind()).isEqualTo(ProbeOptimizer.Kind.SGD);
+    assertThat(p.probe().cav()).isNotEqualTo(adam.probe().cav());
+  }
+
+  @Test
   void denseProbeSolvesAPlantedSeparableProblem() {
     PlantedProblem tr = PlantedProblem.planted(600, D, 1);
     PlantedProblem va = PlantedProblem.planted(300, D, 2);

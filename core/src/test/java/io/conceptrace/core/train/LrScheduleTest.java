@@ -17,6 +17,19 @@ class LrScheduleTest {
   }
 
   @Test
+  void triangularStartsAtTheStartFactorAsFfcvsImagenetExample() {
+    // FFCV: np.interp(t, [0, peak, epochs], [1e-4, 1, 0]) times the base rate.
+    LrSchedule s = new LrSchedule.Triangular(2, 1e-4);
+    assertThat(s.factor(0, 10)).isCloseTo(1e-4, within(1e-15));
+    assertThat(s.factor(1, 10)).isCloseTo(1e-4 + (1 - 1e-4) / 2, within(1e-12));
+    assertThat(s.factor(2, 10)).isCloseTo(1, within(1e-12));
+    assertThat(s.factor(10, 10)).isZero();
+    assertThat(new LrSchedule.Triangular(2, 0.5).factor(0, 10)).isCloseTo(0.5, within(1e-12));
+    // peak at epoch 0: the start factor has nothing to ramp from.
+    assertThat(new LrSchedule.Triangular(0, 0.5).factor(0, 10)).isEqualTo(1);
+  }
+
+  @Test
   void stepMultipliesEveryStepLengthEpochs() {
     LrSchedule s = new LrSchedule.Step(30, 0.1);
     assertThat(s.factor(29.9, 90)).isEqualTo(1);

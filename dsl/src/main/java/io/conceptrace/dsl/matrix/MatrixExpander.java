@@ -26,6 +26,19 @@ import java.util.TreeMap;
  * {@code report} cell reads everything, so its id changes whenever the matrix does.
  */
 public final class MatrixExpander {
+  /**
+   * Marks cells whose computation changed meaning under unchanged settings (issue 14:
+   * random-resized crops, progressive resolution and the triangular start-factor reach the trainer;
+   * probe augmentation and the SGD probe optimizer reach the probe trainer; a folder concept's
+   * test-positives reach its concept set). Before, such cells were computed as pad-crop, full
+   * resolution, a ramp from 0, cached activations, Adam and positives held out of one folder; the
+   * marker gives them new ids, so those results are never reused under the new meaning. Cells that
+   * computed the same thing before and after keep their ids.
+   */
+  static final String REVISION_KEY = "revision";
+
+  static final int REVISION = 2;
+
   private final Optional<KotlinScriptHost> scripts;
 
   /**
@@ -308,6 +321,13 @@ public final class MatrixExpander {
         res.put("end-epoch", t.progressiveResolution().endEpoch());
       }
       s.put("progressive-resolution", res);
+      boolean rampFromStartFactor =
+          t.schedule().kind() == Experiment.ScheduleKind.TRIANGULAR && t.schedule().peakEpoch() > 0;
+      if (rampFromStartFactor
+          || t.augmentation().crop() == Experiment.Crop.RANDOM_RESIZED
+          || t.progressiveResolution().enabled()) {
+        s.put(REVISION_KEY, REVISION);
+      }
       return s;
     }
 
@@ -334,6 +354,10 @@ public final class MatrixExpander {
       p.put("weight-decay", e.probes().weightDecay());
       p.put("augmentation", e.probes().augmentation());
       p.put("activations", word(e.probes().activations()));
+      if (e.probes().augmentation()
+          || e.probes().optimizer().name() == Experiment.OptimizerName.SGD) {
+        p.put(REVISION_KEY, REVISION);
+      }
       s.put("probes", p);
       return s;
     }
@@ -364,6 +388,10 @@ public final class MatrixExpander {
           s.put("positives", c.positives().map(Object::toString).orElse(null));
           s.put("test-positives", c.testPositives().map(Object::toString).orElse(null));
           s.put("test-fraction", c.testFraction());
+          if (c.testPositives().isPresent()) {
+            // Before revision 2 the test folder was ignored (test positives held out of positives).
+            s.put(REVISION_KEY, REVISION);
+          }
         }
         case RELATIVE -> {
           s.put("a", conceptSettings(e.concepts().get(c.a().orElseThrow())));

@@ -46,15 +46,18 @@ final class BenchTrakCommand implements Callable<Integer> {
   @Option(
       names = {"-k", "--projection-dim"},
       paramLabel = "K",
-      defaultValue = "2048",
-      description = "Projection dimension (default: ${DEFAULT-VALUE}).")
+      defaultValue = "512",
+      description =
+          "Projection dimension (default: ${DEFAULT-VALUE}, a study's attribution.projection-dim).")
   int projectionDim;
 
   @Option(
       names = "--batch",
       paramLabel = "B",
-      defaultValue = "32",
-      description = "Per-example gradient batch size (default: ${DEFAULT-VALUE}).")
+      defaultValue = "64",
+      description =
+          "Per-example gradient batch size (default: ${DEFAULT-VALUE}, a study's"
+              + " attribution.batch-size).")
   int batch;
 
   @Option(

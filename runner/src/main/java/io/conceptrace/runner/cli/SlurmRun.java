@@ -1,6 +1,7 @@
 package io.conceptrace.runner.cli;
 
 import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.ExperimentLoader;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.runner.exec.ExecutionPlan;
 import io.conceptrace.runner.exec.Planner;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code ctrace run --executor slurm}: plans like a local run, then submits the cells that the run
@@ -34,6 +36,50 @@ final class SlurmRun {
    * @param wait whether to wait for the jobs to end, print the status and exit 1 unless every cell
    *     is done
    */
+  /**
+   * Where a submission's resolved study lives: {@code submitted/HASH.conf} in the experiment's
+   * Slurm ledger directory, named by its content, so resubmitting an unchanged study reuses it.
+   */
+  static Path snapshotFile(JobLedger ledger, String resolved) {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(resolved.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      String hash = java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+      return ledger
+          .directory()
+          .toAbsolutePath()
+          .normalize()
+          .resolve("submitted")
+          .resolve(hash + ".conf");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** Written to a temporary file and moved into place, so a job never reads half of it. */
+  private static void writeSnapshot(Path snapshot, String resolved) {
+    try {
+      java.nio.file.Files.createDirectories(snapshot.getParent());
+      if (java.nio.file.Files.exists(snapshot)) {
+        return;
+      }
+      Path tmp = java.nio.file.Files.createTempFile(snapshot.getParent(), "snapshot", ".part");
+      java.nio.file.Files.writeString(
+          tmp,
+          "# The study as `ctrace run --executor slurm` resolved it at submission; the jobs read"
+              + " this file.\n"
+              + resolved);
+      java.nio.file.Files.move(
+          tmp,
+          snapshot,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + snapshot, e);
+    }
+  }
+
   static int submit(
       Experiment experiment,
       RunMatrix matrix,
@@ -53,20 +99,26 @@ final class SlurmRun {
       // The jobs load the same file; the option travels as the setting it overrides.
       overrides.add("tracking.uri=\"" + trackingUri.replace("\"", "\\\"") + "\"");
     }
+    // The jobs read the study as resolved now, not the file: editing it while they are queued
+    // changes nothing they compute (the overrides are part of the snapshot).
+    String resolved =
+        new ExperimentLoader(
+                new ExperimentLoader.Options(overrides, false, false, true), Optional.empty())
+            .resolvedText(file);
+    JobLedger ledger = new JobLedger(runs, matrix.experiment());
+    Path snapshot = snapshotFile(ledger, resolved);
+    if (!dryRun) {
+      writeSnapshot(snapshot, resolved);
+    }
     TaskCommand command =
         TaskCommand.ofThisJvm(
-            Main.class.getName(),
-            runs.root(),
-            file.toAbsolutePath().normalize(),
-            overrides,
-            options.noScripts);
+            Main.class.getName(), runs.root(), snapshot, List.of(), options.noScripts);
     Experiment.Slurm settings = experiment.execution().slurm();
     if (!dryRun) {
       SlurmPreflight.check(
           client, settings, runs.root(), command.experimentFile(), command.classPath());
     }
     ExecutionPlan plan = Planner.plan(matrix.experiment(), MatrixCell.of(matrix), runs, force);
-    JobLedger ledger = new JobLedger(runs, matrix.experiment());
     SlurmLauncher.Result result =
         new SlurmLauncher(client, settings, command).submit(plan, ledger, dryRun);
     if (dryRun) {

@@ -54,6 +54,24 @@ final class AttributeStage implements StageRunner {
     this.engine = engine;
   }
 
+  /** What TRAK receives for one attribution cell. */
+  static TrakSpec spec(Experiment.Attribution a, long seed) {
+    return TrakSpec.defaults(a.projectionDim())
+        .withProjection(
+            a.projection() == Experiment.Projection.GAUSSIAN
+                ? ProjectionKind.GAUSSIAN
+                : ProjectionKind.RADEMACHER,
+            a.projectionDim(),
+            seed)
+        .withRidge(a.lambda())
+        .withEnsembleMode(
+            a.kernelMode() == Experiment.KernelMode.REFERENCE
+                ? EnsembleMode.TRAKER
+                : EnsembleMode.PLAIN)
+        .withParameters(ParameterGroups.parse(String.join("+", a.parameterGroups())))
+        .withBatchSize(a.batchSize());
+  }
+
   @Override
   public StoredCell run(CellContext ctx) throws Exception {
     String layer = ctx.cell().coordinates().get("layer");
@@ -74,21 +92,7 @@ final class AttributeStage implements StageRunner {
     ImageDataset train = data.train();
     ImageDataset targets = a.targets() == Experiment.Targets.VAL ? data.val() : set.test();
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;
-    TrakSpec spec =
-        TrakSpec.defaults(a.projectionDim())
-            .withProjection(
-                a.projection() == Experiment.Projection.GAUSSIAN
-                    ? ProjectionKind.GAUSSIAN
-                    : ProjectionKind.RADEMACHER,
-                a.projectionDim(),
-                ctx.seed())
-            .withRidge(a.lambda())
-            .withEnsembleMode(
-                a.kernelMode() == Experiment.KernelMode.REFERENCE
-                    ? EnsembleMode.TRAKER
-                    : EnsembleMode.PLAIN)
-            .withParameters(ParameterGroups.parse(String.join("+", a.parameterGroups())))
-            .withBatchSize(a.batchSize());
+    TrakSpec spec = spec(a, ctx.seed());
     Path work = ctx.writer().directory().resolve(WORK_DIR);
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         Trak trak = new Trak(spec, work, manager, train.size(), targets.size())) {

@@ -95,15 +95,19 @@ final class Concepts {
         }
         yield new ConceptSpec.PredicateConcept(text, view -> truth(c, score.apply(view)));
       }
-      case FOLDER ->
-          new ConceptSpec.PositiveFolder(
-              c.positives()
-                  .orElseThrow(
-                      () -> new BadInputException("concept " + c.name() + " needs positives")));
+      case FOLDER -> folder(c);
       case RELATIVE ->
           new ConceptSpec.Relative(
               spec(concept(c.a().orElseThrow())), spec(concept(c.b().orElseThrow())));
     };
+  }
+
+  /** A folder concept's core spec: its positives, and its test positives if given. */
+  static ConceptSpec.PositiveFolder folder(Experiment.Concept c) {
+    return new ConceptSpec.PositiveFolder(
+        c.positives()
+            .orElseThrow(() -> new BadInputException("concept " + c.name() + " needs positives")),
+        c.testPositives());
   }
 
   private static double number(Experiment.Concept c, Object v) {

@@ -2,13 +2,16 @@ package io.conceptrace.runner.stages;
 
 import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.concept.ConceptSet;
+import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.probe.ActivationExtractor;
+import io.conceptrace.core.probe.ActivationSource;
 import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.probe.CachedActivations;
 import io.conceptrace.core.probe.EpochMetrics;
 import io.conceptrace.core.probe.Pooling;
 import io.conceptrace.core.probe.ProbeListener;
+import io.conceptrace.core.probe.ProbeOptimizer;
 import io.conceptrace.core.probe.ProbeSpec;
 import io.conceptrace.core.probe.ProbeTrainer;
 import io.conceptrace.core.probe.TrainedProbe;
@@ -19,6 +22,7 @@ import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -31,6 +35,12 @@ final class ProbeStage implements StageRunner {
   static final String PROBE_DIR = "probe";
   private static final int EXTRACT_BATCH = 128;
 
+  /**
+   * {@code probes.augmentation = true}: the "standard image augmentations" of the paper's probes,
+   * torchvision's random-resized crop and horizontal flip, at the image's own size.
+   */
+  static final Augmentation PROBE_AUGMENTATION = Augmentation.randomResizedCropAndFlip();
+
   private final Experiment experiment;
   private final Concepts concepts;
   private final ComputeEngine engine;
@@ -39,6 +49,34 @@ final class ProbeStage implements StageRunner {
     this.experiment = experiment;
     this.concepts = concepts;
     this.engine = engine;
+  }
+
+  /**
+   * How the probe's training images are augmented on the fly; empty: cached, un-augmented
+   * activations.
+   */
+  static Optional<Augmentation> augmentation(Experiment.Probes p) {
+    return p.augmentation() ? Optional.of(PROBE_AUGMENTATION) : Optional.empty();
+  }
+
+  /** What the probe trainer receives for one probe cell. */
+  static ProbeSpec spec(
+      Experiment.Probes p, Experiment.Concept concept, Experiment.Sparsity sparsity, long seed) {
+    Pooling pooling = p.activations() == Experiment.Activations.POOLED ? Pooling.AVG : Pooling.FLAT;
+    ProbeOptimizer optimizer =
+        switch (p.optimizer().name()) {
+          case ADAM -> ProbeOptimizer.ADAM;
+          case SGD -> ProbeOptimizer.sgd(p.optimizer().momentum(), p.optimizer().nesterov());
+        };
+    return new ProbeSpec(
+        p.epochsFor(concept),
+        p.optimizer().lr(),
+        p.batchSize(),
+        p.weightDecay(),
+        sparsity.dense() ? OptionalInt.empty() : OptionalInt.of(sparsity.k()),
+        seed,
+        pooling,
+        optimizer);
   }
 
   @Override
@@ -51,18 +89,15 @@ final class ProbeStage implements StageRunner {
     ConceptSet set = concepts.get(conceptName);
     concepts.describe(ctx, conceptName, set);
     Experiment.Probes p = experiment.probes();
-    Pooling pooling = p.activations() == Experiment.Activations.POOLED ? Pooling.AVG : Pooling.FLAT;
     ProbeSpec spec =
-        new ProbeSpec(
-            p.epochsFor(concepts.concept(conceptName)),
-            p.optimizer().lr(),
-            p.batchSize(),
-            p.weightDecay(),
+        spec(
+            p,
+            concepts.concept(conceptName),
             sparsity.equals("dense")
-                ? OptionalInt.empty()
-                : OptionalInt.of(Integer.parseInt(sparsity)),
-            ctx.seed(),
-            pooling);
+                ? Experiment.Sparsity.DENSE
+                : new Experiment.Sparsity(Integer.parseInt(sparsity)),
+            ctx.seed());
+    Pooling pooling = spec.pooling();
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         TrainedModel.Checkpoint checkpoint =
             TrainedModel.load(model.artifact(TrainStage.MODEL_DIR), manager)) {
@@ -71,11 +106,25 @@ final class ProbeStage implements StageRunner {
               checkpoint.network(),
               layer,
               pooling,
-              BatchEncoder.normalized(
-                  checkpoint.normalization().mean(), checkpoint.normalization().std()),
+              BatchEncoder.evaluation(checkpoint.normalization()),
               EXTRACT_BATCH);
-      ctx.progress().update("extract", 0, 2);
-      CachedActivations train = extractor.extract(set.train());
+      ActivationSource train;
+      Optional<Augmentation> augmentation = augmentation(p);
+      if (augmentation.isPresent()) {
+        // Every probe batch is a fresh random view of its images, through the frozen subnetwork.
+        train =
+            new ActivationExtractor(
+                    checkpoint.network(),
+                    layer,
+                    pooling,
+                    BatchEncoder.augmenting(
+                        checkpoint.normalization(), augmentation.get(), ctx.seed()),
+                    EXTRACT_BATCH)
+                .source(set.train());
+      } else {
+        ctx.progress().update("extract", 0, 2);
+        train = extractor.extract(set.train());
+      }
       ctx.progress().update("extract", 1, 2);
       CachedActivations test = extractor.extract(set.test());
       int epochs = spec.epochs();

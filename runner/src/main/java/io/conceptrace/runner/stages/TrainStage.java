@@ -9,6 +9,7 @@ import io.conceptrace.core.train.BaseTrainer;
 import io.conceptrace.core.train.EpochMetrics;
 import io.conceptrace.core.train.LrSchedule;
 import io.conceptrace.core.train.OptimizerSpec;
+import io.conceptrace.core.train.ProgressiveResolution;
 import io.conceptrace.core.train.TrainListener;
 import io.conceptrace.core.train.TrainSpec;
 import io.conceptrace.core.train.TrainedModel;
@@ -51,6 +52,7 @@ final class TrainStage implements StageRunner {
     }
     TrainSpec spec = spec(experiment.training(), ctx.seed());
     int epochs = spec.epochs();
+    int imageSize = train.imageSize();
     TrainListener listener =
         new TrainListener() {
           @Override
@@ -69,6 +71,7 @@ final class TrainStage implements StageRunner {
             ctx.metric("val.loss", m.epoch(), m.valLoss());
             ctx.metric("val.top1", m.epoch(), m.valTop1());
             ctx.metric("lr", m.epoch(), m.learningRate());
+            ctx.metric("train.resolution", m.epoch(), spec.resolution(m.epoch() - 1, imageSize));
             ctx.metric("images-per-second", m.epoch(), m.imagesPerSecond());
           }
         };
@@ -120,13 +123,26 @@ final class TrainStage implements StageRunner {
         switch (t.schedule().kind()) {
           case CONSTANT -> new LrSchedule.Constant();
           case STEP -> new LrSchedule.Step(t.schedule().stepEvery(), t.schedule().stepFactor());
-          case TRIANGULAR -> new LrSchedule.Triangular(t.schedule().peakEpoch());
+          case TRIANGULAR ->
+              new LrSchedule.Triangular(t.schedule().peakEpoch(), t.schedule().startFactor());
           case COSINE -> new LrSchedule.Cosine(t.schedule().peakEpoch());
         };
     Augmentation augmentation =
         new Augmentation(
-            t.augmentation().crop() == Experiment.Crop.NONE ? 0 : t.augmentation().cropPadding(),
+            switch (t.augmentation().crop()) {
+              case NONE -> Augmentation.Crop.NONE;
+              case PAD_CROP -> Augmentation.Crop.PAD_CROP;
+              case RANDOM_RESIZED -> Augmentation.Crop.RANDOM_RESIZED;
+            },
+            t.augmentation().cropPadding(),
             t.augmentation().flip());
+    Experiment.ProgressiveResolution pr = t.progressiveResolution();
+    Optional<ProgressiveResolution> resolution =
+        pr.enabled()
+            ? Optional.of(
+                new ProgressiveResolution(
+                    pr.minSize(), pr.maxSize(), pr.startEpoch(), pr.endEpoch()))
+            : Optional.empty();
     return new TrainSpec(
         t.epochs(),
         t.batchSize(),
@@ -136,6 +152,7 @@ final class TrainStage implements StageRunner {
         augmentation,
         seed,
         1,
-        Math.max(t.batchSize(), 256));
+        Math.max(t.batchSize(), 256),
+        resolution);
   }
 }

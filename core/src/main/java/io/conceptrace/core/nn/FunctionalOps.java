@@ -2,6 +2,7 @@ package io.conceptrace.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -105,8 +106,13 @@ public final class FunctionalOps {
     return derived;
   }
 
+  /**
+   * PyTorch's relu (one fused op whose backward is a single threshold pass, gradient 0 at exactly
+   * 0), not {@code maximum(x, 0)}: that one splits the gradient 0.5/0.5 at ties and costs several
+   * element-wise passes in the backward.
+   */
   public static NDArray relu(NDArray x) {
-    return x.maximum(0f);
+    return Activation.relu(x);
   }
 
   /** torchvision's stem max-pool: 3×3, stride 2, padding 1. */

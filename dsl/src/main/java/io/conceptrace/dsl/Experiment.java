@@ -225,12 +225,21 @@ public record Experiment(
     PLAIN
   }
 
+  /** Who labels the targets for attribution (the output function's sign). */
+  public enum TargetLabels {
+    /** The designated probe's predictions (pseudo-labels, the paper's §2.2). */
+    PROBE,
+    /** The concept set's own labels (only for the concept test set). */
+    CONCEPT
+  }
+
   public record Attribution(
       String method,
       int projectionDim,
       Projection projection,
       double lambda,
       Targets targets,
+      TargetLabels targetLabels,
       int pseudoLabels,
       List<String> parameterGroups,
       KernelMode kernelMode,

@@ -36,6 +36,7 @@ import io.conceptrace.dsl.Experiment.ScheduleKind;
 import io.conceptrace.dsl.Experiment.Sparsity;
 import io.conceptrace.dsl.Experiment.Split;
 import io.conceptrace.dsl.Experiment.Stem;
+import io.conceptrace.dsl.Experiment.TargetLabels;
 import io.conceptrace.dsl.Experiment.Targets;
 import io.conceptrace.dsl.Experiment.Tracking;
 import io.conceptrace.dsl.Experiment.Training;
@@ -917,6 +918,14 @@ public final class ExperimentLoader {
           "must name an ensemble member 0.." + (training.ensemble() - 1) + ", got " + pseudo);
       pseudo = 0;
     }
+    Targets targets = r.choice("attribution.targets", Targets.class, Targets.CONCEPT_TEST);
+    TargetLabels targetLabels =
+        r.choice("attribution.target-labels", TargetLabels.class, TargetLabels.PROBE);
+    if (targetLabels == TargetLabels.CONCEPT && targets == Targets.VAL) {
+      r.problem(
+          "attribution.target-labels",
+          "concept labels exist only for targets = concept-test; use probe with targets = val");
+    }
     List<String> groups = new ArrayList<>();
     if (r.type("attribution.parameter-groups") != ConfigValueType.LIST) {
       r.problem(
@@ -957,7 +966,8 @@ public final class ExperimentLoader {
         r.integer("attribution.projection-dim", 1, 1 << 24, 1),
         r.choice("attribution.projection", Projection.class, Projection.GAUSSIAN),
         r.number("attribution.lambda", 0, false, Double.POSITIVE_INFINITY, true, 0),
-        r.choice("attribution.targets", Targets.class, Targets.CONCEPT_TEST),
+        targets,
+        targetLabels,
         pseudo,
         List.copyOf(groups),
         r.choice("attribution.kernel-mode", KernelMode.class, KernelMode.REFERENCE),

@@ -77,6 +77,24 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void targetsArePseudoLabelledByTheProbeUnlessTheFileAsksForConceptLabels() {
+    assertThat(load("quickstart.conf", plan()).attribution().targetLabels())
+        .isEqualTo(Experiment.TargetLabels.PROBE);
+    assertThat(
+            load("quickstart.conf", plan("attribution.target-labels = concept"))
+                .attribution()
+                .targetLabels())
+        .isEqualTo(Experiment.TargetLabels.CONCEPT);
+    assertThatThrownBy(
+            () ->
+                load(
+                    "quickstart.conf",
+                    plan("attribution.targets = val", "attribution.target-labels = concept")))
+        .isInstanceOf(ExperimentException.class)
+        .hasMessageContaining("attribution.target-labels: concept labels exist only for targets");
+  }
+
+  @Test
   void suggestionsFindTyposAndSwaps() {
     assertThat(Suggestions.nearest("sparsty", List.of("sparsity", "layers"))).contains("sparsity");
     assertThat(Suggestions.nearest("lyaers", List.of("sparsity", "layers"))).contains("layers");

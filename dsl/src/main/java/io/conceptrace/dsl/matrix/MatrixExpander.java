@@ -384,6 +384,7 @@ public final class MatrixExpander {
       s.put("projection", word(a.projection()));
       s.put("lambda", a.lambda());
       s.put("targets", word(a.targets()));
+      s.put("target-labels", word(a.targetLabels()));
       s.put("pseudo-labels", a.pseudoLabels());
       s.put("parameter-groups", a.parameterGroups());
       s.put("kernel-mode", word(a.kernelMode()));

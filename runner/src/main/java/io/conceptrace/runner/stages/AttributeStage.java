@@ -34,9 +34,10 @@ import java.util.stream.Stream;
 /**
  * {@code attribute}: TRAK over the base ensemble for one concept × layer × sparsity. Each member's
  * output function is its probe's logit on its layer; training images are labelled with the
- * designated member's probe (pseudo-labels, as in the paper) and targets by the concept set. Writes
- * {@code ranking.csv} (Eq. (1), most important first), {@code importance.npy}, {@code scores.npy}
- * and the top/bottom id lists.
+ * designated member's probe (pseudo-labels, as in the paper), and so are the targets unless {@code
+ * attribution.target-labels = concept} asks for the concept set's own labels. Writes {@code
+ * ranking.csv} (Eq. (1), most important first), {@code importance.npy}, {@code scores.npy} and the
+ * top/bottom id lists.
  */
 final class AttributeStage implements StageRunner {
   private static final String WORK_DIR = "trak-work";
@@ -98,7 +99,7 @@ final class AttributeStage implements StageRunner {
         BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
         targetLabels =
-            a.targets() == Experiment.Targets.VAL
+            a.targetLabels() == Experiment.TargetLabels.PROBE
                 ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
                 : conceptLabels(set);
       }

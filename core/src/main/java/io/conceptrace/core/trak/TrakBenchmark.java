@@ -204,8 +204,8 @@ public final class TrakBenchmark {
             inputs,
             labels,
             batched,
-            projector,
-            store,
+            new Trak.Featurizer(projector, store, false),
+            null,
             spec.batchSize(),
             spec.gradientBufferBytes(),
             scope);

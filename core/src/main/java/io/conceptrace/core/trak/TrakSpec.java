@@ -180,4 +180,9 @@ public record TrakSpec(
   public long seedOfModel(int m) {
     return RandomProjector.mix(projectionSeed, 0x7A4B000L + m);
   }
+
+  /** The seed of member m's second, independent projection (the stability replica). */
+  public long replicaSeedOfModel(int m) {
+    return RandomProjector.mix(projectionSeed, 0x5EED000L + m);
+  }
 }

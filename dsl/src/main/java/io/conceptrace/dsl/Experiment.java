@@ -233,8 +233,14 @@ public record Experiment(
     CONCEPT
   }
 
+  /**
+   * Attribution settings.
+   *
+   * @param methods the estimators, each with attribute cells of its own (trak, grad-dot, grad-cos,
+   *     random); with more than one, attribute and prune cells carry a {@code method} coordinate
+   */
   public record Attribution(
-      String method,
+      List<String> methods,
       int projectionDim,
       Projection projection,
       double lambda,
@@ -243,7 +249,18 @@ public record Experiment(
       int pseudoLabels,
       List<String> parameterGroups,
       KernelMode kernelMode,
-      int batchSize) {}
+      int batchSize) {
+    public static final List<String> METHODS = List.of("trak", "grad-dot", "grad-cos", "random");
+
+    public Attribution {
+      methods = List.copyOf(methods);
+    }
+
+    /** Whether cells need a {@code method} coordinate to tell the methods apart. */
+    public boolean severalMethods() {
+      return methods.size() > 1;
+    }
+  }
 
   public enum Arm {
     TOP,

@@ -907,9 +907,35 @@ public final class ExperimentLoader {
 
   private static Attribution attribution(
       ConfigReader r, Training training, Optional<ArchitectureSpec> spec) {
-    String method = r.string("attribution.method", "trak");
-    if (!method.equals("trak")) {
-      r.problem("attribution.method", "must be trak (the only method), got '" + method + "'");
+    List<String> methods = new ArrayList<>();
+    List<Object> named =
+        r.type("attribution.method") == ConfigValueType.LIST
+            ? new ArrayList<>(r.config().getList("attribution.method").unwrapped())
+            : List.of(r.string("attribution.method", "trak"));
+    for (Object o : named) {
+      String m = String.valueOf(o);
+      if (!Attribution.METHODS.contains(m)) {
+        r.problem(
+            "attribution.method",
+            "unknown method '"
+                + m
+                + "'; use "
+                + String.join(", ", Attribution.METHODS)
+                + " or a list of them"
+                + Suggestions.nearest(m, Attribution.METHODS)
+                    .map(x -> " (did you mean " + x + "?)")
+                    .orElse(""));
+      } else if (methods.contains(m)) {
+        r.problem("attribution.method", "method " + m + " is listed twice");
+      } else {
+        methods.add(m);
+      }
+    }
+    if (methods.isEmpty() && !r.hasProblem("attribution.method")) {
+      r.problem("attribution.method", "empty: name at least one method, e.g. trak");
+    }
+    if (methods.isEmpty()) {
+      methods.add("trak");
     }
     int pseudo = r.integer("attribution.pseudo-labels", 0, Integer.MAX_VALUE, 0);
     if (pseudo >= training.ensemble()) {
@@ -962,7 +988,7 @@ public final class ExperimentLoader {
       }
     }
     return new Attribution(
-        method,
+        methods,
         r.integer("attribution.projection-dim", 1, 1 << 24, 1),
         r.choice("attribution.projection", Projection.class, Projection.GAUSSIAN),
         r.number("attribution.lambda", 0, false, Double.POSITIVE_INFINITY, true, 0),

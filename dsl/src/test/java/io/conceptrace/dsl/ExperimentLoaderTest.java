@@ -95,6 +95,24 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void attributionMethodIsOneNameOrAListOfKnownNames() {
+    assertThat(load("quickstart.conf", plan()).attribution().methods()).containsExactly("trak");
+    assertThat(
+            load("quickstart.conf", plan("attribution.method = [trak, grad-cos, random]"))
+                .attribution()
+                .methods())
+        .containsExactly("trak", "grad-cos", "random");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = [trak, trk]")))
+        .isInstanceOf(ExperimentException.class)
+        .hasMessageContaining("attribution.method: unknown method 'trk'")
+        .hasMessageContaining("(did you mean trak?)");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = [trak, trak]")))
+        .hasMessageContaining("attribution.method: method trak is listed twice");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = []")))
+        .hasMessageContaining("attribution.method: empty");
+  }
+
+  @Test
   void suggestionsFindTyposAndSwaps() {
     assertThat(Suggestions.nearest("sparsty", List.of("sparsity", "layers"))).contains("sparsity");
     assertThat(Suggestions.nearest("lyaers", List.of("sparsity", "layers"))).contains("layers");

@@ -297,8 +297,15 @@ public final class Trak implements AutoCloseable {
     return new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
   }
 
-  /** The process's CPU time (every thread, native ones included), in nanoseconds. */
-  static long cpuNanos() {
+  /**
+   * The process's CPU time (every thread, native ones included), in nanoseconds: an attribution's
+   * cost on a loaded machine, where wall time measures the other processes too.
+   */
+  public static long processCpuNanos() {
+    return cpuNanos();
+  }
+
+  private static long cpuNanos() {
     java.lang.management.OperatingSystemMXBean os =
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean bean) {

@@ -56,10 +56,15 @@ public final class ReportStage implements StageRunner {
 
   static final String PROBES = "probes";
   static final String PRUNE = "prune arms";
+  static final String ATTRIBUTIONS = "attributions";
   static final int TOP_IDS = 5;
   static final int PERMUTATIONS = 10_000;
   private static final List<String> PROBE_KEY = List.of("concept", "layer", "sparsity");
   private static final List<String> ARM_KEY = List.of("concept", "layer", "sparsity", "k", "arm");
+
+  /** Present on attribute and prune cells only when the study compares several methods. */
+  private static final String METHOD = "method";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -80,6 +85,7 @@ public final class ReportStage implements StageRunner {
     List<ProbeStat> probes = probeStats(ctx.inputs());
     List<ArmStat> arms = armStats(ctx.inputs(), probes, ctx.seed());
     List<SummaryRow> rows = rows(probes, arms);
+    rows.addAll(attributionRows(ctx.inputs()));
     JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), rows);
     Files.writeString(ctx.file(StageFiles.PROBES_CSV), probesCsv(probes));
     Files.writeString(ctx.file(StageFiles.PRUNE_ARMS_CSV), armsCsv(arms));
@@ -117,7 +123,9 @@ public final class ReportStage implements StageRunner {
       String stage = c.record().stage();
       if (stage.equals(Stages.PROBE)) {
         acc.computeIfAbsent(key(c, PROBE_KEY), k -> new ArrayList<>()).add(accuracy(c));
-      } else if (stage.equals(Stages.ATTRIBUTE)) {
+      } else if (stage.equals(Stages.ATTRIBUTE)
+          && List.of("trak", "").contains(c.record().coordinates().getOrDefault(METHOD, ""))) {
+        // the probe rows show TRAK's top ids (or the only method's)
         List<RankingFile.Entry> ranking = RankingFile.read(c.artifact(StageFiles.RANKING));
         top.put(
             key(c, PROBE_KEY),
@@ -145,9 +153,9 @@ public final class ReportStage implements StageRunner {
     for (StoredCell c : inputs) {
       String stage = c.record().stage();
       if (stage.equals(Stages.REPROBE)) {
-        pruned.computeIfAbsent(key(c, ARM_KEY), k -> new ArrayList<>()).add(accuracy(c));
+        pruned.computeIfAbsent(armKey(c), k -> new ArrayList<>()).add(accuracy(c));
       } else if (stage.equals(Stages.PRUNE_SET)) {
-        excludedScore.put(key(c, ARM_KEY), lastValue(c, "excluded.score.mean"));
+        excludedScore.put(armKey(c), lastValue(c, "excluded.score.mean"));
       }
     }
     List<ArmStat> out = new ArrayList<>();
@@ -202,6 +210,58 @@ public final class ReportStage implements StageRunner {
     return rows;
   }
 
+  /**
+   * One row per attribute cell: its stability figures and, where known, the planted-concept
+   * enrichment (from the cell's stability.json metrics; cells that predate them are skipped).
+   */
+  static List<SummaryRow> attributionRows(List<StoredCell> inputs) {
+    List<SummaryRow> rows = new ArrayList<>();
+    for (StoredCell c : inputs) {
+      if (!c.record().stage().equals(Stages.ATTRIBUTE)) {
+        continue;
+      }
+      Map<String, Double> last = new LinkedHashMap<>();
+      c.metrics().forEach(m -> last.put(m.name(), m.value()));
+      if (!last.containsKey(StageFiles.SEED_SPEARMAN)) {
+        continue;
+      }
+      Map<String, String> key = key(c, PROBE_KEY);
+      String method = c.record().coordinates().get(METHOD);
+      if (method != null) {
+        key.put(METHOD, method);
+      }
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put("seed ρ", f2(last.get(StageFiles.SEED_SPEARMAN)));
+      v.put("seed top-100", percent(last.get(StageFiles.SEED_TOP100)));
+      v.put("split-half ρ", f2(last.get(StageFiles.SPLIT_HALF_SPEARMAN)));
+      v.put(
+          "top-100 enrichment",
+          last.containsKey(StageFiles.ENRICHMENT_TOP100)
+              ? String.format(Locale.ROOT, "%.2fx", last.get(StageFiles.ENRICHMENT_TOP100))
+              : "n/a");
+      rows.add(new SummaryRow(ATTRIBUTIONS, key, v));
+    }
+    return rows;
+  }
+
+  private static String f2(Double v) {
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private static String percent(Double v) {
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * v);
+  }
+
+  /** The arm's key, with the method when the study compares several. */
+  private static Map<String, String> armKey(StoredCell c) {
+    Map<String, String> k = key(c, ARM_KEY);
+    String method = c.record().coordinates().get(METHOD);
+    if (method != null) {
+      k.put(METHOD, method);
+    }
+    return k;
+  }
+
   private static String probesCsv(List<ProbeStat> probes) {
     StringBuilder b = new StringBuilder("concept,layer,sparsity,n,mean,std,top_ids\n");
     for (ProbeStat p : probes) {
@@ -218,7 +278,7 @@ public final class ReportStage implements StageRunner {
     StringBuilder b =
         new StringBuilder(
             "concept,layer,sparsity,k,arm,n_baseline,baseline_mean,baseline_std,n,mean,std,"
-                + "welch_t,welch_df,welch_p,permutation_p,excluded_score_mean\n");
+                + "welch_t,welch_df,welch_p,permutation_p,excluded_score_mean,method\n");
     for (ArmStat a : arms) {
       b.append(keyCsv(a.key(), ARM_KEY)).append(',').append(stats(a.baseline())).append(',');
       b.append(stats(a.pruned())).append(',');
@@ -237,6 +297,7 @@ public final class ReportStage implements StageRunner {
                   ? ""
                   : String.format(Locale.ROOT, "%.6g", a.permutation().pValue()));
       b.append(',').append(String.format(Locale.ROOT, "%.6g", a.excludedScoreMean()));
+      b.append(',').append(a.key().getOrDefault(METHOD, ""));
       b.append('\n');
     }
     return b.toString();

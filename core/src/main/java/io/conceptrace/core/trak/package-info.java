@@ -38,6 +38,12 @@
  * ΦᵀΦ, and the {@link io.conceptrace.core.trak.EnsembleMode#PLAIN} ensemble (the TRAK paper's
  * estimator; {@code TRAKER} reproduces the reference's 1/mean|K| rescaling for comparisons).
  *
+ * <p>Estimators ({@link io.conceptrace.core.trak.AttributionMethod}): TRAK, the gradient dot
+ * product (TracIn on the final model), the gradient cosine and a random floor share the gradients
+ * and the projection. Every run also reports its {@link io.conceptrace.core.trak.Stability}: the
+ * importance recomputed from a second, independently seeded projection of the same gradients, and
+ * from the ensemble's two halves.
+ *
  * <p>DJL allows one gradient collector per process at a time ({@code PtGradientCollector} keeps a
  * global flag), so featurization cannot overlap with training in the same JVM.
  */

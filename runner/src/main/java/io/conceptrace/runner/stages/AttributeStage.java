@@ -88,13 +88,15 @@ final class AttributeStage implements StageRunner {
     AttributionMethod method =
         AttributionMethod.ofWord(
             ctx.cell().coordinates().getOrDefault("method", a.methods().get(0)));
-    long cpu0 = Trak.processCpuNanos();
     int designated = a.pseudoLabels();
     if (designated < 0 || designated >= bases.size()) {
       throw new CellFailedException(
           "attribution.pseudo-labels = " + designated + " is not a member of the ensemble");
     }
     ConceptSet set = concepts.get(ctx.cell().coordinates().get("concept"));
+    // After the concept set, which the first cell of a process builds (a Kotlin predicate is
+    // compiled and run over every image): the CPU time of the attribution itself.
+    long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
     ImageDataset targets = a.targets() == Experiment.Targets.VAL ? data.val() : set.test();
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;

@@ -212,6 +212,8 @@ public record Experiment(
 
   public enum Targets {
     CONCEPT_TEST,
+    /** The concept test set's positives only: importance for the concept's positive predictions. */
+    CONCEPT_POSITIVES,
     VAL
   }
 

@@ -85,6 +85,11 @@ class ExperimentLoaderTest {
                 .attribution()
                 .targetLabels())
         .isEqualTo(Experiment.TargetLabels.CONCEPT);
+    assertThat(
+            load("quickstart.conf", plan("attribution.targets = concept-positives"))
+                .attribution()
+                .targets())
+        .isEqualTo(Experiment.Targets.CONCEPT_POSITIVES);
     assertThatThrownBy(
             () ->
                 load(

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.conceptrace.core.concept.ConceptSet;
 import io.conceptrace.core.concept.ConceptSpec;
+import io.conceptrace.core.concept.ConceptSplit;
 import io.conceptrace.core.concept.ImageView;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
+import io.conceptrace.core.data.Subsets;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.probe.LinearProbe;
@@ -98,7 +100,12 @@ final class AttributeStage implements StageRunner {
     // compiled and run over every image): the CPU time of the attribution itself.
     long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
-    ImageDataset targets = a.targets() == Experiment.Targets.VAL ? data.val() : set.test();
+    ImageDataset targets =
+        switch (a.targets()) {
+          case VAL -> data.val();
+          case CONCEPT_TEST -> set.test();
+          case CONCEPT_POSITIVES -> positives(set.test());
+        };
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;
     TrakSpec spec =
         TrakSpec.defaults(a.projectionDim())
@@ -127,7 +134,7 @@ final class AttributeStage implements StageRunner {
         targetLabels =
             a.targetLabels() == Experiment.TargetLabels.PROBE
                 ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
-                : conceptLabels(set);
+                : conceptLabels(set, a.targets());
       }
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
@@ -277,7 +284,22 @@ final class AttributeStage implements StageRunner {
         new ProbeHead(lp.cav(), lp.bias(), pooled));
   }
 
-  private static boolean[] conceptLabels(ConceptSet set) {
+  /** The concept test set's positives (their concept labels are all true). */
+  private static ImageDataset positives(ConceptSplit test) {
+    int[] indices =
+        java.util.stream.IntStream.range(0, test.size()).filter(test::isPositive).toArray();
+    if (indices.length == 0) {
+      throw new CellFailedException("the concept test set has no positives to attribute");
+    }
+    return Subsets.ofIndices(test, indices, test.name() + "/positives");
+  }
+
+  private static boolean[] conceptLabels(ConceptSet set, Experiment.Targets targets) {
+    if (targets == Experiment.Targets.CONCEPT_POSITIVES) {
+      boolean[] all = new boolean[positives(set.test()).size()];
+      java.util.Arrays.fill(all, true);
+      return all;
+    }
     float[] labels = set.test().labels();
     boolean[] out = new boolean[labels.length];
     for (int i = 0; i < labels.length; i++) {

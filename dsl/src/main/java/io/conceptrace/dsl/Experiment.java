@@ -240,10 +240,12 @@ public record Experiment(
    *
    * @param methods the estimators, each with attribute cells of its own (trak, grad-dot, grad-cos,
    *     random); with more than one, attribute and prune cells carry a {@code method} coordinate
+   * @param projections independent projections per model whose scores are averaged
    */
   public record Attribution(
       List<String> methods,
       int projectionDim,
+      int projections,
       Projection projection,
       double lambda,
       Targets targets,

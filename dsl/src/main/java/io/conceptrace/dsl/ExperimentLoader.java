@@ -990,6 +990,7 @@ public final class ExperimentLoader {
     return new Attribution(
         methods,
         r.integer("attribution.projection-dim", 1, 1 << 24, 1),
+        r.integer("attribution.projections", 1, 1024, 1),
         r.choice("attribution.projection", Projection.class, Projection.GAUSSIAN),
         r.number("attribution.lambda", 0, false, Double.POSITIVE_INFINITY, true, 0),
         targets,

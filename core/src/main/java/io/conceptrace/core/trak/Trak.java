@@ -163,92 +163,157 @@ public final class Trak implements AutoCloseable {
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
     long p = gradients.dimension();
     boolean replicated = replicated();
-    try (Projector projector = projector(spec.seedOfModel(index), p);
-        Projector replica = replicated ? projector(spec.replicaSeedOfModel(index), p) : null) {
-      int k = projector.outputDim();
-      Path trainFile = workDir.resolve("model-" + index + "-train.f32");
-      Path targetFile = workDir.resolve("model-" + index + "-targets.f32");
-      Path replicaTrainFile = workDir.resolve("model-" + index + "-replica-train.f32");
-      Path replicaTargetFile = workDir.resolve("model-" + index + "-replica-targets.f32");
+    int r = spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
+    long[] mainSeeds = new long[r];
+    long[] replicaSeeds = new long[r];
+    for (int j = 0; j < r; j++) {
+      mainSeeds[j] = spec.seedOfModel(index, j);
+      replicaSeeds[j] = spec.replicaSeedOfModel(index, j);
+    }
+    try (Side main = new Side("model-" + index, mainSeeds, p);
+        Side replica =
+            replicated ? new Side("model-" + index + "-replica", replicaSeeds, p) : null) {
+      int k = main.projectors.get(0).outputDim();
       long t0 = System.nanoTime();
-      try (FeatureStore phi = FeatureStore.create(trainFile, k);
-          FeatureStore phiTargets = FeatureStore.create(targetFile, k);
-          FeatureStore phiReplica = replicated ? FeatureStore.create(replicaTrainFile, k) : null;
-          FeatureStore phiTargetsReplica =
-              replicated ? FeatureStore.create(replicaTargetFile, k) : null) {
-        Featurizer main = new Featurizer(projector, phi, method.unitRows());
-        Featurizer second =
-            replicated ? new Featurizer(replica, phiReplica, method.unitRows()) : null;
-        float[] margins =
-            featurize(
-                train,
-                trainLabels,
-                gradients,
-                main,
-                second,
-                spec.batchSize(),
-                spec.gradientBufferBytes(),
-                manager);
-        double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
-        Featurizer mainTargets = new Featurizer(projector, phiTargets, method.unitRows());
-        Featurizer secondTargets =
-            replicated ? new Featurizer(replica, phiTargetsReplica, method.unitRows()) : null;
-        featurize(
-            targets,
-            targetLabels,
-            gradients,
-            mainTargets,
-            secondTargets,
-            spec.batchSize(),
-            spec.gradientBufferBytes(),
-            manager);
-        replicaCpuNanos +=
-            (second == null ? 0 : second.cpuNanos)
-                + (secondTargets == null ? 0 : secondTargets.cpuNanos);
-        double[] q = new double[trainSize];
-        for (int i = 0; i < trainSize; i++) {
-          q[i] = method.weightedByQ() ? 1.0 / (1.0 + Math.exp(margins[i])) : 1.0; // σ(−f)
-          qSum[i] += q[i];
-        }
-        qByModel.add(q);
-        long t1 = System.nanoTime();
-        Kernel kernel =
-            method.usesKernel()
-                ? Kernel.compute(phi, spec.ridge(), manager, READ_BLOCK_BYTES)
-                : null;
-        double meanAbs = kernel == null ? 1.0 : kernel.meanAbs();
-        long t2 = System.nanoTime();
-        meanScoreByModel.add(addScores(phi, phiTargets, kernel, scale(kernel), scoreSum));
-        long t3 = System.nanoTime();
-        if (replicated) {
-          long c0 = cpuNanos();
-          Kernel k2 =
-              method.usesKernel()
-                  ? Kernel.compute(phiReplica, spec.ridge(), manager, READ_BLOCK_BYTES)
-                  : null;
-          replicaMeanScoreByModel.add(
-              addScores(phiReplica, phiTargetsReplica, k2, scale(k2), null));
-          replicaCpuNanos += cpuNanos() - c0;
-        } else {
-          replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
-        }
-        models++;
-        return new ModelReport(
-            index,
-            p,
-            k,
-            kernel == null ? 0 : kernel.lambda(),
-            meanAbs,
-            featurizeSeconds,
-            trainSize / featurizeSeconds,
-            (t2 - t1) / 1e9,
-            (t3 - t2) / 1e9);
-      } finally {
-        deleteQuietly(trainFile);
-        deleteQuietly(targetFile);
-        deleteQuietly(replicaTrainFile);
-        deleteQuietly(replicaTargetFile);
+      List<Featurizer> trainOuts = new ArrayList<>(main.train);
+      List<Featurizer> targetOuts = new ArrayList<>(main.targets);
+      if (replica != null) {
+        trainOuts.addAll(replica.train);
+        targetOuts.addAll(replica.targets);
       }
+      float[] margins =
+          featurize(
+              train,
+              trainLabels,
+              gradients,
+              trainOuts,
+              spec.batchSize(),
+              spec.gradientBufferBytes(),
+              manager);
+      double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
+      featurize(
+          targets,
+          targetLabels,
+          gradients,
+          targetOuts,
+          spec.batchSize(),
+          spec.gradientBufferBytes(),
+          manager);
+      if (replica != null) {
+        replicaCpuNanos += replica.projectionCpuNanos();
+      }
+      double[] q = new double[trainSize];
+      for (int i = 0; i < trainSize; i++) {
+        q[i] = method.weightedByQ() ? 1.0 / (1.0 + Math.exp(margins[i])) : 1.0; // σ(−f)
+        qSum[i] += q[i];
+      }
+      qByModel.add(q);
+      long t1 = System.nanoTime();
+      ScoreTimes times = new ScoreTimes();
+      meanScoreByModel.add(scores(main, scoreSum, times));
+      long t3 = System.nanoTime();
+      if (replica != null) {
+        long c0 = cpuNanos();
+        replicaMeanScoreByModel.add(scores(replica, null, new ScoreTimes()));
+        replicaCpuNanos += cpuNanos() - c0;
+      } else {
+        replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
+      }
+      models++;
+      return new ModelReport(
+          index,
+          p,
+          k,
+          times.lambda,
+          times.meanAbs,
+          featurizeSeconds,
+          trainSize / featurizeSeconds,
+          times.kernelNanos / 1e9,
+          (t3 - t1 - times.kernelNanos) / 1e9);
+    }
+  }
+
+  /** Facts of the first projection's kernel, and the time spent in kernels. */
+  private static final class ScoreTimes {
+    double lambda;
+    double meanAbs = 1;
+    long kernelNanos;
+  }
+
+  /**
+   * Adds the side's scores, averaged over its R projections, into {@code sum} (if not null) and
+   * returns the mean over targets of each training row.
+   */
+  private double[] scores(Side side, FeatureStore sum, ScoreTimes times) {
+    int r = side.projectors.size();
+    double[] means = new double[trainSize];
+    for (int j = 0; j < r; j++) {
+      long k0 = System.nanoTime();
+      FeatureStore phi = side.train.get(j).out;
+      FeatureStore phiTargets = side.targets.get(j).out;
+      Kernel kernel =
+          method.usesKernel() ? Kernel.compute(phi, spec.ridge(), manager, READ_BLOCK_BYTES) : null;
+      times.kernelNanos += System.nanoTime() - k0;
+      if (j == 0 && kernel != null) {
+        times.lambda = kernel.lambda();
+        times.meanAbs = kernel.meanAbs();
+      }
+      double[] m = addScores(phi, phiTargets, kernel, scale(kernel) / r, sum);
+      for (int i = 0; i < trainSize; i++) {
+        means[i] += m[i];
+      }
+    }
+    return means;
+  }
+
+  /**
+   * R projectors of one model and their training and target features (main run or replica); the
+   * feature files are deleted on close.
+   */
+  private final class Side implements AutoCloseable {
+    final List<Projector> projectors = new ArrayList<>();
+    final List<Featurizer> train = new ArrayList<>();
+    final List<Featurizer> targets = new ArrayList<>();
+    private final List<Path> files = new ArrayList<>();
+
+    Side(String name, long[] seeds, long p) {
+      try {
+        for (int j = 0; j < seeds.length; j++) {
+          Projector projector = projector(seeds[j], p);
+          projectors.add(projector);
+          int k = projector.outputDim();
+          Path trainFile = workDir.resolve(name + "-" + j + "-train.f32");
+          Path targetFile = workDir.resolve(name + "-" + j + "-targets.f32");
+          files.add(trainFile);
+          files.add(targetFile);
+          train.add(
+              new Featurizer(projector, FeatureStore.create(trainFile, k), method.unitRows()));
+          targets.add(
+              new Featurizer(projector, FeatureStore.create(targetFile, k), method.unitRows()));
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+
+    long projectionCpuNanos() {
+      long sum = 0;
+      for (Featurizer f : train) {
+        sum += f.cpuNanos;
+      }
+      for (Featurizer f : targets) {
+        sum += f.cpuNanos;
+      }
+      return sum;
+    }
+
+    @Override
+    public void close() {
+      train.forEach(f -> f.out.close());
+      targets.forEach(f -> f.out.close());
+      projectors.forEach(Projector::close);
+      files.forEach(Trak::deleteQuietly);
     }
   }
 
@@ -317,7 +382,7 @@ public final class Trak implements AutoCloseable {
   /** One projector writing into one feature store; counts the CPU time of its projections. */
   static final class Featurizer {
     private final Projector projector;
-    private final FeatureStore out;
+    final FeatureStore out;
     private final boolean unitRows;
     private long cpuNanos;
 
@@ -341,16 +406,15 @@ public final class Trak implements AutoCloseable {
   }
 
   /**
-   * Writes projected gradients of every example through {@code main} (and {@code second}, if not
-   * null); returns the margins. Gradients of consecutive batches are gathered up to {@code
-   * bufferBytes} and projected in one call.
+   * Writes projected gradients of every example through each of {@code outs}; returns the margins.
+   * Gradients of consecutive batches are gathered up to {@code bufferBytes} and projected in one
+   * call.
    */
   static float[] featurize(
       BatchSource inputs,
       boolean[] labels,
       PerExampleGradients gradients,
-      Featurizer main,
-      Featurizer second,
+      List<Featurizer> outs,
       int batchSize,
       long bufferBytes,
       NDManager root) {
@@ -375,9 +439,8 @@ public final class Trak implements AutoCloseable {
           }
         }
         NDArray g = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-        main.project(g, chunkEnd - chunkStart);
-        if (second != null) {
-          second.project(g, chunkEnd - chunkStart);
+        for (Featurizer out : outs) {
+          out.project(g, chunkEnd - chunkStart);
         }
       }
     }

@@ -394,6 +394,7 @@ public final class MatrixExpander {
       var a = e.attribution();
       s.put("method", method);
       s.put("projection-dim", a.projectionDim());
+      s.put("projections", a.projections());
       s.put("projection", word(a.projection()));
       s.put("lambda", a.lambda());
       s.put("targets", word(a.targets()));

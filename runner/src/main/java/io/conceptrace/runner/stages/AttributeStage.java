@@ -121,7 +121,8 @@ final class AttributeStage implements StageRunner {
                     ? EnsembleMode.TRAKER
                     : EnsembleMode.PLAIN)
             .withParameters(ParameterGroups.parse(String.join("+", a.parameterGroups())))
-            .withBatchSize(a.batchSize());
+            .withBatchSize(a.batchSize())
+            .withProjections(a.projections());
     Path work = ctx.writer().directory().resolve(WORK_DIR);
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         Trak trak = new Trak(spec, method, work, manager, train.size(), targets.size())) {

@@ -14,7 +14,8 @@ import java.util.stream.IntStream;
  * removing them.
  *
  * @param projectionSpearman ρ between the importance and its second-projection replica (1 with no
- *     projection)
+ *     projection); with R ≥ 2 projections per model, the Spearman–Brown prediction 2ρ_h/(1+ρ_h)
+ *     from the ρ_h between the first and second half of the projections (no replica needed)
  * @param projectionOverlap top-k overlap with the replica, per k (ascending)
  * @param splitHalfSpearman ρ between the halves' importances; NaN with one model
  * @param splitHalfOverlap top-k overlap between the halves, per k (empty with one model)
@@ -45,10 +46,25 @@ public record Stability(
             .toArray();
     double[] a = result.importance();
     double[] replica = result.replicaImportance();
+    double seedRho;
     Map<Integer, Double> projection = new LinkedHashMap<>();
     Map<Integer, Double> halves = new LinkedHashMap<>();
-    for (int k : ks) {
-      projection.put(k, topOverlap(a, replica, k));
+    if (result.projectionHalves().size() == 2) {
+      // R ≥ 2 projections: the halves are two independent R/2-projection estimates; Spearman–Brown
+      // predicts the agreement of two independent R-projection estimates from theirs. Overlaps are
+      // the halves' own (a lower bound for the full R).
+      double[] p0 = result.projectionHalves().get(0);
+      double[] p1 = result.projectionHalves().get(1);
+      double rho = RankCorrelation.spearman(p0, p1);
+      seedRho = spearmanBrown(rho);
+      for (int k : ks) {
+        projection.put(k, topOverlap(p0, p1, k));
+      }
+    } else {
+      seedRho = RankCorrelation.spearman(a, replica);
+      for (int k : ks) {
+        projection.put(k, topOverlap(a, replica, k));
+      }
     }
     double split = Double.NaN;
     if (result.halfImportance().size() == 2) {
@@ -59,12 +75,12 @@ public record Stability(
         halves.put(k, topOverlap(h0, h1, k));
       }
     }
-    return new Stability(
-        RankCorrelation.spearman(a, replica),
-        projection,
-        split,
-        halves,
-        result.replicaCpuSeconds());
+    return new Stability(seedRho, projection, split, halves, result.replicaCpuSeconds());
+  }
+
+  /** The reliability of a mean of two parallel halves whose correlation is ρ: 2ρ / (1 + ρ). */
+  static double spearmanBrown(double rho) {
+    return rho <= -1 ? -1 : 2 * rho / (1 + rho);
   }
 
   /** |top_k(a) ∩ top_k(b)| / k; ties broken by index, like the ranking's dataset order. */

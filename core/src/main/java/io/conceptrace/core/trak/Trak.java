@@ -50,6 +50,11 @@ public final class Trak implements AutoCloseable {
 
   private final List<double[]> meanScoreByModel = new ArrayList<>();
   private final List<double[]> replicaMeanScoreByModel = new ArrayList<>();
+
+  /** Per model, with R ≥ 2 projections: the mean scores of projections [0, R/2) and [R/2, R). */
+  private final List<double[]> firstHalfMeanScoreByModel = new ArrayList<>();
+
+  private final List<double[]> secondHalfMeanScoreByModel = new ArrayList<>();
   private long replicaCpuNanos;
   private int models;
   private boolean finished;
@@ -113,6 +118,9 @@ public final class Trak implements AutoCloseable {
    * @param halfImportance the importance from the first ⌈M/2⌉ models and from the rest (empty with
    *     one model)
    * @param replicaCpuSeconds process CPU time of the replica's projection, kernel and scores
+   * @param projectionHalves with R ≥ 2 projections per model: the importance from the first R/2
+   *     projections of every model and from the other R/2 (then there is no separate replica, and
+   *     {@code replicaImportance} is the second of them); empty with R = 1
    */
   public record Result(
       Path scores,
@@ -122,7 +130,8 @@ public final class Trak implements AutoCloseable {
       double[] importance,
       double[] replicaImportance,
       List<double[]> halfImportance,
-      double replicaCpuSeconds) {}
+      double replicaCpuSeconds,
+      List<double[]> projectionHalves) {}
 
   /** y = 1[s(x) > 0] of the designated probe (the paper's pseudo-labels). */
   public static boolean[] pseudoLabels(
@@ -162,8 +171,9 @@ public final class Trak implements AutoCloseable {
     }
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
     long p = gradients.dimension();
-    boolean replicated = replicated();
     int r = spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
+    // With R >= 2 the two halves of the projections are the independent replicas: no extra cost.
+    boolean replicated = replicated() && r == 1;
     long[] mainSeeds = new long[r];
     long[] replicaSeeds = new long[r];
     for (int j = 0; j < r; j++) {
@@ -211,11 +221,17 @@ public final class Trak implements AutoCloseable {
       long t1 = System.nanoTime();
       ScoreTimes times = new ScoreTimes();
       meanScoreByModel.add(scores(main, scoreSum, times));
+      if (r >= 2) {
+        firstHalfMeanScoreByModel.add(times.firstHalf);
+        secondHalfMeanScoreByModel.add(times.secondHalf);
+      }
       long t3 = System.nanoTime();
       if (replica != null) {
         long c0 = cpuNanos();
         replicaMeanScoreByModel.add(scores(replica, null, new ScoreTimes()));
         replicaCpuNanos += cpuNanos() - c0;
+      } else if (r >= 2) {
+        replicaMeanScoreByModel.add(times.secondHalf);
       } else {
         replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
       }
@@ -238,6 +254,8 @@ public final class Trak implements AutoCloseable {
     double lambda;
     double meanAbs = 1;
     long kernelNanos;
+    double[] firstHalf;
+    double[] secondHalf;
   }
 
   /**
@@ -246,7 +264,10 @@ public final class Trak implements AutoCloseable {
    */
   private double[] scores(Side side, FeatureStore sum, ScoreTimes times) {
     int r = side.projectors.size();
+    int h = r / 2;
     double[] means = new double[trainSize];
+    times.firstHalf = new double[trainSize];
+    times.secondHalf = new double[trainSize];
     for (int j = 0; j < r; j++) {
       long k0 = System.nanoTime();
       FeatureStore phi = side.train.get(j).out;
@@ -259,8 +280,11 @@ public final class Trak implements AutoCloseable {
         times.meanAbs = kernel.meanAbs();
       }
       double[] m = addScores(phi, phiTargets, kernel, scale(kernel) / r, sum);
+      double[] half = j < h ? times.firstHalf : times.secondHalf;
+      double toHalf = j < h ? r / (double) h : r / (double) (r - h);
       for (int i = 0; i < trainSize; i++) {
         means[i] += m[i];
+        half[i] += m[i] * toHalf;
       }
     }
     return means;
@@ -536,7 +560,12 @@ public final class Trak implements AutoCloseable {
         importance,
         replicated() ? combine(0, models, replicaMeanScoreByModel) : importance.clone(),
         List.copyOf(halves),
-        replicaCpuNanos / 1e9);
+        replicaCpuNanos / 1e9,
+        firstHalfMeanScoreByModel.isEmpty()
+            ? List.of()
+            : List.of(
+                combine(0, models, firstHalfMeanScoreByModel),
+                combine(0, models, secondHalfMeanScoreByModel)));
   }
 
   /** Whether the replica differs from the main run (no projection: nothing random to redraw). */

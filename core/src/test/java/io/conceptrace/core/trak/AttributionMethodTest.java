@@ -167,6 +167,36 @@ class AttributionMethodTest {
         Stability.of(run(s, AttributionMethod.GRAD_DOT, one.withProjections(16), "r16"), List.of());
     assertThat(many.projectionSpearman()).isGreaterThan(single.projectionSpearman() + 0.1);
     assertThat(many.projectionSpearman()).isGreaterThan(0.8);
+    // With R >= 2 the figure is predicted from the projections' two halves (no replica); it must
+    // match two independent 16-projection runs (other base seeds) compared directly.
+    double[] a =
+        run(
+                s,
+                AttributionMethod.GRAD_DOT,
+                exact()
+                    .withProjection(ProjectionKind.GAUSSIAN, 2, 40)
+                    .withRidge(1e-2)
+                    .withProjections(16),
+                "a")
+            .importance();
+    double[] b =
+        run(
+                s,
+                AttributionMethod.GRAD_DOT,
+                exact()
+                    .withProjection(ProjectionKind.GAUSSIAN, 2, 41)
+                    .withRidge(1e-2)
+                    .withProjections(16),
+                "b")
+            .importance();
+    assertThat(many.projectionSpearman()).isCloseTo(RankCorrelation.spearman(a, b), within(0.1));
+  }
+
+  @Test
+  void spearmanBrownPredictsTheFullLengthReliability() {
+    assertThat(Stability.spearmanBrown(0.5)).isCloseTo(2 / 3.0, within(1e-12));
+    assertThat(Stability.spearmanBrown(1.0)).isEqualTo(1.0);
+    assertThat(Stability.spearmanBrown(0.0)).isEqualTo(0.0);
   }
 
   @Test

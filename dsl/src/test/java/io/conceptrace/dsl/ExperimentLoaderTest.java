@@ -107,6 +107,8 @@ class ExperimentLoaderTest {
                 .attribution()
                 .methods())
         .containsExactly("trak", "grad-cos", "random");
+    assertThat(load("estimators.conf", plan()).attribution().methods())
+        .containsExactly("trak", "grad-dot", "grad-cos", "random");
     assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = [trak, trk]")))
         .isInstanceOf(ExperimentException.class)
         .hasMessageContaining("attribution.method: unknown method 'trk'")

@@ -212,6 +212,8 @@ public record Experiment(
 
   public enum Targets {
     CONCEPT_TEST,
+    /** The concept test set's positives only: importance for the concept's positive predictions. */
+    CONCEPT_POSITIVES,
     VAL
   }
 
@@ -225,16 +227,44 @@ public record Experiment(
     PLAIN
   }
 
+  /** Who labels the targets for attribution (the output function's sign). */
+  public enum TargetLabels {
+    /** The designated probe's predictions (pseudo-labels, the paper's §2.2). */
+    PROBE,
+    /** The concept set's own labels (only for the concept test set). */
+    CONCEPT
+  }
+
+  /**
+   * Attribution settings.
+   *
+   * @param methods the estimators, each with attribute cells of its own (trak, grad-dot, grad-cos,
+   *     random); with more than one, attribute and prune cells carry a {@code method} coordinate
+   * @param projections independent projections per model whose scores are averaged
+   */
   public record Attribution(
-      String method,
+      List<String> methods,
       int projectionDim,
+      int projections,
       Projection projection,
       double lambda,
       Targets targets,
+      TargetLabels targetLabels,
       int pseudoLabels,
       List<String> parameterGroups,
       KernelMode kernelMode,
-      int batchSize) {}
+      int batchSize) {
+    public static final List<String> METHODS = List.of("trak", "grad-dot", "grad-cos", "random");
+
+    public Attribution {
+      methods = List.copyOf(methods);
+    }
+
+    /** Whether cells need a {@code method} coordinate to tell the methods apart. */
+    public boolean severalMethods() {
+      return methods.size() > 1;
+    }
+  }
 
   public enum Arm {
     TOP,

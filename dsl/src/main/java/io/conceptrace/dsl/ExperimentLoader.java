@@ -36,6 +36,7 @@ import io.conceptrace.dsl.Experiment.ScheduleKind;
 import io.conceptrace.dsl.Experiment.Sparsity;
 import io.conceptrace.dsl.Experiment.Split;
 import io.conceptrace.dsl.Experiment.Stem;
+import io.conceptrace.dsl.Experiment.TargetLabels;
 import io.conceptrace.dsl.Experiment.Targets;
 import io.conceptrace.dsl.Experiment.Tracking;
 import io.conceptrace.dsl.Experiment.Training;
@@ -963,9 +964,35 @@ public final class ExperimentLoader {
 
   private static Attribution attribution(
       ConfigReader r, Training training, Optional<ArchitectureSpec> spec) {
-    String method = r.string("attribution.method", "trak");
-    if (!method.equals("trak")) {
-      r.problem("attribution.method", "must be trak (the only method), got '" + method + "'");
+    List<String> methods = new ArrayList<>();
+    List<Object> named =
+        r.type("attribution.method") == ConfigValueType.LIST
+            ? new ArrayList<>(r.config().getList("attribution.method").unwrapped())
+            : List.of(r.string("attribution.method", "trak"));
+    for (Object o : named) {
+      String m = String.valueOf(o);
+      if (!Attribution.METHODS.contains(m)) {
+        r.problem(
+            "attribution.method",
+            "unknown method '"
+                + m
+                + "'; use "
+                + String.join(", ", Attribution.METHODS)
+                + " or a list of them"
+                + Suggestions.nearest(m, Attribution.METHODS)
+                    .map(x -> " (did you mean " + x + "?)")
+                    .orElse(""));
+      } else if (methods.contains(m)) {
+        r.problem("attribution.method", "method " + m + " is listed twice");
+      } else {
+        methods.add(m);
+      }
+    }
+    if (methods.isEmpty() && !r.hasProblem("attribution.method")) {
+      r.problem("attribution.method", "empty: name at least one method, e.g. trak");
+    }
+    if (methods.isEmpty()) {
+      methods.add("trak");
     }
     int pseudo = r.integer("attribution.pseudo-labels", 0, Integer.MAX_VALUE, 0);
     if (pseudo >= training.ensemble()) {
@@ -973,6 +1000,14 @@ public final class ExperimentLoader {
           "attribution.pseudo-labels",
           "must name an ensemble member 0.." + (training.ensemble() - 1) + ", got " + pseudo);
       pseudo = 0;
+    }
+    Targets targets = r.choice("attribution.targets", Targets.class, Targets.CONCEPT_TEST);
+    TargetLabels targetLabels =
+        r.choice("attribution.target-labels", TargetLabels.class, TargetLabels.PROBE);
+    if (targetLabels == TargetLabels.CONCEPT && targets == Targets.VAL) {
+      r.problem(
+          "attribution.target-labels",
+          "concept labels exist only for targets = concept-test; use probe with targets = val");
     }
     List<String> groups = new ArrayList<>();
     if (r.type("attribution.parameter-groups") != ConfigValueType.LIST) {
@@ -1010,11 +1045,13 @@ public final class ExperimentLoader {
       }
     }
     return new Attribution(
-        method,
+        methods,
         r.integer("attribution.projection-dim", 1, 1 << 24, 1),
+        r.integer("attribution.projections", 1, 1024, 1),
         r.choice("attribution.projection", Projection.class, Projection.GAUSSIAN),
         r.number("attribution.lambda", 0, false, Double.POSITIVE_INFINITY, true, 0),
-        r.choice("attribution.targets", Targets.class, Targets.CONCEPT_TEST),
+        targets,
+        targetLabels,
         pseudo,
         List.copyOf(groups),
         r.choice("attribution.kernel-mode", KernelMode.class, KernelMode.REFERENCE),

@@ -149,6 +149,49 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void targetsArePseudoLabelledByTheProbeUnlessTheFileAsksForConceptLabels() {
+    assertThat(load("quickstart.conf", plan()).attribution().targetLabels())
+        .isEqualTo(Experiment.TargetLabels.PROBE);
+    assertThat(
+            load("quickstart.conf", plan("attribution.target-labels = concept"))
+                .attribution()
+                .targetLabels())
+        .isEqualTo(Experiment.TargetLabels.CONCEPT);
+    assertThat(
+            load("quickstart.conf", plan("attribution.targets = concept-positives"))
+                .attribution()
+                .targets())
+        .isEqualTo(Experiment.Targets.CONCEPT_POSITIVES);
+    assertThatThrownBy(
+            () ->
+                load(
+                    "quickstart.conf",
+                    plan("attribution.targets = val", "attribution.target-labels = concept")))
+        .isInstanceOf(ExperimentException.class)
+        .hasMessageContaining("attribution.target-labels: concept labels exist only for targets");
+  }
+
+  @Test
+  void attributionMethodIsOneNameOrAListOfKnownNames() {
+    assertThat(load("quickstart.conf", plan()).attribution().methods()).containsExactly("trak");
+    assertThat(
+            load("quickstart.conf", plan("attribution.method = [trak, grad-cos, random]"))
+                .attribution()
+                .methods())
+        .containsExactly("trak", "grad-cos", "random");
+    assertThat(load("estimators.conf", plan()).attribution().methods())
+        .containsExactly("trak", "grad-dot", "grad-cos", "random");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = [trak, trk]")))
+        .isInstanceOf(ExperimentException.class)
+        .hasMessageContaining("attribution.method: unknown method 'trk'")
+        .hasMessageContaining("(did you mean trak?)");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = [trak, trak]")))
+        .hasMessageContaining("attribution.method: method trak is listed twice");
+    assertThatThrownBy(() -> load("quickstart.conf", plan("attribution.method = []")))
+        .hasMessageContaining("attribution.method: empty");
+  }
+
+  @Test
   void suggestionsFindTyposAndSwaps() {
     assertThat(Suggestions.nearest("sparsty", List.of("sparsity", "layers"))).contains("sparsity");
     assertThat(Suggestions.nearest("lyaers", List.of("sparsity", "layers"))).contains("layers");

@@ -2,7 +2,10 @@ package io.conceptrace.core.trak;
 
 import ai.djl.ndarray.NDArray;
 
-/** Projection disabled: the features are the gradients themselves. */
+/**
+ * Projection disabled: the features are the gradients themselves, unscaled — the norm a {@link
+ * RandomProjector} preserves in expectation, so that both kinds give features of the same scale.
+ */
 final class IdentityProjector implements Projector {
   private final long dim;
 

@@ -11,9 +11,11 @@ import io.conceptrace.core.nn.Scalars;
  *
  * <p>ΦᵀΦ is accumulated block by block in float64 (PyTorch's double GEMM: Φ's n × k rows are read
  * from the feature store, never held whole); the ridge is λ = ridge · trace(ΦᵀΦ)/k, i.e. relative
- * to the mean squared feature norm per dimension, which makes scores independent of the feature
- * scale (and so of the projection's scaling). The factorisation is a plain Cholesky in Java doubles
- * (k³/3 flops), the inverse L⁻ᵀL⁻¹ then comes from a triangular inverse and one GEMM.
+ * to the mean squared feature norm per dimension. Scaling every feature by c then scales K by 1/c²,
+ * so that the plain scores Φ K Φ_tᵀ do not depend on the feature scale; the reference ensemble mode
+ * divides K by mean|K| and its scores scale with c² (hence the norm-preserving projections, see
+ * {@link RandomProjector}). The factorisation is a plain Cholesky in Java doubles (k³/3 flops), the
+ * inverse L⁻ᵀL⁻¹ then comes from a triangular inverse and one GEMM.
  *
  * @param dim k
  * @param inverse K, k × k row-major

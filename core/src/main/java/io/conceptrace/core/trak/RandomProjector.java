@@ -14,7 +14,12 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * A seeded random projection φ = Rᵀg / √P with R ∈ ℝ^{P×k} (Gaussian or Rademacher entries).
+ * A seeded random projection φ = Rᵀg / √k with R ∈ ℝ^{P×k} (Gaussian or Rademacher entries).
+ *
+ * <p>The 1/√k scale makes E|φ|² = |g|² (the Johnson–Lindenstrauss normalisation), the same norm as
+ * the identity projection gives: features, and so the scores of the reference kernel mode (which
+ * are not scale-invariant, see {@link Kernel}), then depend neither on P nor on k. With 1/√P they
+ * shrank with the number of parameters, while the identity projection did not scale at all.
  *
  * <p>R is never materialised whole unless it fits {@code cacheBytes}. Its rows are cut into fixed
  * tiles of {@link #TILE_ROWS} rows; tile t is generated from its own generator seeded by (seed, t),
@@ -61,7 +66,7 @@ final class RandomProjector implements Projector {
     this.outputDim = outputDim;
     this.tiles = (inputDim + TILE_ROWS - 1) / TILE_ROWS;
     this.tilesPerBlock = (int) Math.max(1, Math.min(tiles, maxBlockBytes / tileBytes));
-    this.scale = (float) (1.0 / Math.sqrt(inputDim));
+    this.scale = (float) (1.0 / Math.sqrt(outputDim));
     this.cached = inputDim * outputDim * (long) Float.BYTES <= cacheBytes;
     this.cacheManager = cached ? manager.newSubManager() : null;
   }

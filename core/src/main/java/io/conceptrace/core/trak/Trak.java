@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * TRAK over an ensemble of "subnetwork + probe" models (§2.2 of the paper; TRAK.md).
@@ -19,20 +22,40 @@ import java.nio.file.Path;
  * the model's kernel, add its score matrix S_m and its Q_m to the running sums); then {@link
  * #finish}, which combines them into τ = (1/M Σ S_m) ⊙ (1/M Σ Q_m) and Eq. (1), the mean of τ over
  * the targets. Training features and score sums live in memory-mapped files under the work
- * directory; the heap holds O(k² + n_targets·k + n) numbers and the native heap one batch of
+ * directory; the heap holds O(k² + n_targets·k + M·n) numbers and the native heap one batch of
  * gradients (batch × P) plus one projection block.
+ *
+ * <p>The {@link AttributionMethod} chooses the estimator (TRAK, gradient dot product, gradient
+ * cosine, random). Every run also measures its own reliability ({@link Stability}): each model's
+ * gradients are projected a second time with an independent seed and the importance recomputed from
+ * those features (the replica), and the per-model importances are kept so that the ensemble's two
+ * halves can be compared. The replica costs a second projection, kernel and score pass but no
+ * second gradient computation.
  */
 public final class Trak implements AutoCloseable {
   /** Rows of features or scores read per block while forming kernels and scores. */
   private static final long READ_BLOCK_BYTES = 64 * TrakSpec.MIB;
 
   private final TrakSpec spec;
+  private final AttributionMethod method;
   private final Path workDir;
   private final NDManager manager;
   private final int trainSize;
   private final int targetSize;
   private final FeatureStore scoreSum;
   private final double[] qSum;
+
+  /** Per model: Q_m, and the mean over targets of S_m for the main and the replica features. */
+  private final List<double[]> qByModel = new ArrayList<>();
+
+  private final List<double[]> meanScoreByModel = new ArrayList<>();
+  private final List<double[]> replicaMeanScoreByModel = new ArrayList<>();
+
+  /** Per model, with R ≥ 2 projections: the mean scores of projections [0, R/2) and [R/2, R). */
+  private final List<double[]> firstHalfMeanScoreByModel = new ArrayList<>();
+
+  private final List<double[]> secondHalfMeanScoreByModel = new ArrayList<>();
+  private long replicaCpuNanos;
   private int models;
   private boolean finished;
 
@@ -42,10 +65,27 @@ public final class Trak implements AutoCloseable {
    * @param targetSize images in the target set
    */
   public Trak(TrakSpec spec, Path workDir, NDManager manager, int trainSize, int targetSize) {
+    this(spec, AttributionMethod.TRAK, workDir, manager, trainSize, targetSize);
+  }
+
+  /**
+   * @param method the estimator
+   * @param workDir scratch directory for features and the score accumulator (created)
+   * @param trainSize n, images in the featurized (base training) set
+   * @param targetSize images in the target set
+   */
+  public Trak(
+      TrakSpec spec,
+      AttributionMethod method,
+      Path workDir,
+      NDManager manager,
+      int trainSize,
+      int targetSize) {
     if (trainSize <= 0 || targetSize <= 0) {
       throw new IllegalArgumentException("TRAK needs training and target images");
     }
     this.spec = spec;
+    this.method = method;
     this.workDir = workDir;
     this.manager = manager;
     this.trainSize = trainSize;
@@ -74,9 +114,24 @@ public final class Trak implements AutoCloseable {
   /**
    * @param scores file holding τ, float32 n × n_targets, row-major (raw, no header)
    * @param importance Eq. (1): mean over targets of τ, one per training image
+   * @param replicaImportance the same from the second, independent projection
+   * @param halfImportance the importance from the first ⌈M/2⌉ models and from the rest (empty with
+   *     one model)
+   * @param replicaCpuSeconds process CPU time of the replica's projection, kernel and scores
+   * @param projectionHalves with R ≥ 2 projections per model: the importance from the first R/2
+   *     projections of every model and from the other R/2 (then there is no separate replica, and
+   *     {@code replicaImportance} is the second of them); empty with R = 1
    */
   public record Result(
-      Path scores, int trainSize, int targetSize, int models, double[] importance) {}
+      Path scores,
+      int trainSize,
+      int targetSize,
+      int models,
+      double[] importance,
+      double[] replicaImportance,
+      List<double[]> halfImportance,
+      double replicaCpuSeconds,
+      List<double[]> projectionHalves) {}
 
   /** y = 1[s(x) > 0] of the designated probe (the paper's pseudo-labels). */
   public static boolean[] pseudoLabels(
@@ -111,81 +166,279 @@ public final class Trak implements AutoCloseable {
     }
     check(train.size() == trainSize && trainLabels.length == trainSize, "training set size");
     check(targets.size() == targetSize && targetLabels.length == targetSize, "target set size");
+    if (!method.featurizes()) {
+      return addRandomModel(index);
+    }
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
     long p = gradients.dimension();
-    try (Projector projector =
-        Projector.create(
-            spec.projection(),
-            spec.seedOfModel(index),
-            p,
-            spec.projectionDim(),
-            spec.projectionBlockBytes(),
-            spec.projectionCacheBytes(),
-            manager)) {
-      int k = projector.outputDim();
-      Path trainFile = workDir.resolve("model-" + index + "-train.f32");
-      Path targetFile = workDir.resolve("model-" + index + "-targets.f32");
+    int r = spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
+    // With R >= 2 the two halves of the projections are the independent replicas: no extra cost.
+    boolean replicated = replicated() && r == 1;
+    long[] mainSeeds = new long[r];
+    long[] replicaSeeds = new long[r];
+    for (int j = 0; j < r; j++) {
+      mainSeeds[j] = spec.seedOfModel(index, j);
+      replicaSeeds[j] = spec.replicaSeedOfModel(index, j);
+    }
+    try (Side main = new Side("model-" + index, mainSeeds, p);
+        Side replica =
+            replicated ? new Side("model-" + index + "-replica", replicaSeeds, p) : null) {
+      int k = main.projectors.get(0).outputDim();
       long t0 = System.nanoTime();
-      try (FeatureStore phi = FeatureStore.create(trainFile, k);
-          FeatureStore phiTargets = FeatureStore.create(targetFile, k)) {
-        float[] margins =
-            featurize(
-                train,
-                trainLabels,
-                gradients,
-                projector,
-                phi,
-                spec.batchSize(),
-                spec.gradientBufferBytes(),
-                manager);
-        double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
-        featurize(
-            targets,
-            targetLabels,
-            gradients,
-            projector,
-            phiTargets,
-            spec.batchSize(),
-            spec.gradientBufferBytes(),
-            manager);
-        for (int i = 0; i < trainSize; i++) {
-          qSum[i] += 1.0 / (1.0 + Math.exp(margins[i])); // 1 − σ(f) = σ(−f)
-        }
-        long t1 = System.nanoTime();
-        Kernel kernel = Kernel.compute(phi, spec.ridge(), manager, READ_BLOCK_BYTES);
-        double meanAbs = kernel.meanAbs();
-        long t2 = System.nanoTime();
-        double scale = spec.ensembleMode() == EnsembleMode.TRAKER ? 1.0 / meanAbs : 1.0;
-        addScores(phi, phiTargets, kernel, scale);
-        long t3 = System.nanoTime();
-        models++;
-        return new ModelReport(
-            index,
-            p,
-            k,
-            kernel.lambda(),
-            meanAbs,
-            featurizeSeconds,
-            trainSize / featurizeSeconds,
-            (t2 - t1) / 1e9,
-            (t3 - t2) / 1e9);
-      } finally {
-        deleteQuietly(trainFile);
-        deleteQuietly(targetFile);
+      List<Featurizer> trainOuts = new ArrayList<>(main.train);
+      List<Featurizer> targetOuts = new ArrayList<>(main.targets);
+      if (replica != null) {
+        trainOuts.addAll(replica.train);
+        targetOuts.addAll(replica.targets);
       }
+      float[] margins =
+          featurize(
+              train,
+              trainLabels,
+              gradients,
+              trainOuts,
+              spec.batchSize(),
+              spec.gradientBufferBytes(),
+              manager);
+      double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
+      featurize(
+          targets,
+          targetLabels,
+          gradients,
+          targetOuts,
+          spec.batchSize(),
+          spec.gradientBufferBytes(),
+          manager);
+      if (replica != null) {
+        replicaCpuNanos += replica.projectionCpuNanos();
+      }
+      double[] q = new double[trainSize];
+      for (int i = 0; i < trainSize; i++) {
+        q[i] = method.weightedByQ() ? 1.0 / (1.0 + Math.exp(margins[i])) : 1.0; // σ(−f)
+        qSum[i] += q[i];
+      }
+      qByModel.add(q);
+      long t1 = System.nanoTime();
+      ScoreTimes times = new ScoreTimes();
+      meanScoreByModel.add(scores(main, scoreSum, times));
+      if (r >= 2) {
+        firstHalfMeanScoreByModel.add(times.firstHalf);
+        secondHalfMeanScoreByModel.add(times.secondHalf);
+      }
+      long t3 = System.nanoTime();
+      if (replica != null) {
+        long c0 = cpuNanos();
+        replicaMeanScoreByModel.add(scores(replica, null, new ScoreTimes()));
+        replicaCpuNanos += cpuNanos() - c0;
+      } else if (r >= 2) {
+        replicaMeanScoreByModel.add(times.secondHalf);
+      } else {
+        replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
+      }
+      models++;
+      return new ModelReport(
+          index,
+          p,
+          k,
+          times.lambda,
+          times.meanAbs,
+          featurizeSeconds,
+          trainSize / featurizeSeconds,
+          times.kernelNanos / 1e9,
+          (t3 - t1 - times.kernelNanos) / 1e9);
+    }
+  }
+
+  /** Facts of the first projection's kernel, and the time spent in kernels. */
+  private static final class ScoreTimes {
+    double lambda;
+    double meanAbs = 1;
+    long kernelNanos;
+    double[] firstHalf;
+    double[] secondHalf;
+  }
+
+  /**
+   * Adds the side's scores, averaged over its R projections, into {@code sum} (if not null) and
+   * returns the mean over targets of each training row.
+   */
+  private double[] scores(Side side, FeatureStore sum, ScoreTimes times) {
+    int r = side.projectors.size();
+    int h = r / 2;
+    double[] means = new double[trainSize];
+    times.firstHalf = new double[trainSize];
+    times.secondHalf = new double[trainSize];
+    for (int j = 0; j < r; j++) {
+      long k0 = System.nanoTime();
+      FeatureStore phi = side.train.get(j).out;
+      FeatureStore phiTargets = side.targets.get(j).out;
+      Kernel kernel =
+          method.usesKernel() ? Kernel.compute(phi, spec.ridge(), manager, READ_BLOCK_BYTES) : null;
+      times.kernelNanos += System.nanoTime() - k0;
+      if (j == 0 && kernel != null) {
+        times.lambda = kernel.lambda();
+        times.meanAbs = kernel.meanAbs();
+      }
+      double[] m = addScores(phi, phiTargets, kernel, scale(kernel) / r, sum);
+      double[] half = j < h ? times.firstHalf : times.secondHalf;
+      double toHalf = j < h ? r / (double) h : r / (double) (r - h);
+      for (int i = 0; i < trainSize; i++) {
+        means[i] += m[i];
+        half[i] += m[i] * toHalf;
+      }
+    }
+    return means;
+  }
+
+  /**
+   * R projectors of one model and their training and target features (main run or replica); the
+   * feature files are deleted on close.
+   */
+  private final class Side implements AutoCloseable {
+    final List<Projector> projectors = new ArrayList<>();
+    final List<Featurizer> train = new ArrayList<>();
+    final List<Featurizer> targets = new ArrayList<>();
+    private final List<Path> files = new ArrayList<>();
+
+    Side(String name, long[] seeds, long p) {
+      try {
+        for (int j = 0; j < seeds.length; j++) {
+          Projector projector = projector(seeds[j], p);
+          projectors.add(projector);
+          int k = projector.outputDim();
+          Path trainFile = workDir.resolve(name + "-" + j + "-train.f32");
+          Path targetFile = workDir.resolve(name + "-" + j + "-targets.f32");
+          files.add(trainFile);
+          files.add(targetFile);
+          train.add(
+              new Featurizer(projector, FeatureStore.create(trainFile, k), method.unitRows()));
+          targets.add(
+              new Featurizer(projector, FeatureStore.create(targetFile, k), method.unitRows()));
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+
+    long projectionCpuNanos() {
+      long sum = 0;
+      for (Featurizer f : train) {
+        sum += f.cpuNanos;
+      }
+      for (Featurizer f : targets) {
+        sum += f.cpuNanos;
+      }
+      return sum;
+    }
+
+    @Override
+    public void close() {
+      train.forEach(f -> f.out.close());
+      targets.forEach(f -> f.out.close());
+      projectors.forEach(Projector::close);
+      files.forEach(Trak::deleteQuietly);
+    }
+  }
+
+  private Projector projector(long seed, long p) {
+    return Projector.create(
+        spec.projection(),
+        seed,
+        p,
+        spec.projectionDim(),
+        spec.projectionBlockBytes(),
+        spec.projectionCacheBytes(),
+        manager);
+  }
+
+  /** The kernel's ensemble weight: 1/mean|K| in the reference mode, else 1. */
+  private double scale(Kernel kernel) {
+    return kernel != null && spec.ensembleMode() == EnsembleMode.TRAKER
+        ? 1.0 / kernel.meanAbs()
+        : 1.0;
+  }
+
+  /** The random floor: seeded uniform τ for the main result, another seed for the replica. */
+  private ModelReport addRandomModel(int index) {
+    SplittableRandom main = new SplittableRandom(spec.seedOfModel(index));
+    SplittableRandom second = new SplittableRandom(spec.replicaSeedOfModel(index));
+    double[] mean = new double[trainSize];
+    double[] replicaMean = new double[trainSize];
+    double[] q = new double[trainSize];
+    float[] row = new float[targetSize];
+    for (int i = 0; i < trainSize; i++) {
+      double sum = 0;
+      for (int j = 0; j < targetSize; j++) {
+        row[j] = (float) main.nextDouble();
+        sum += row[j];
+      }
+      scoreSum.addRows(i, row, 1);
+      mean[i] = sum / targetSize;
+      replicaMean[i] = second.nextDouble();
+      q[i] = 1.0;
+      qSum[i] += 1.0;
+    }
+    meanScoreByModel.add(mean);
+    replicaMeanScoreByModel.add(replicaMean);
+    qByModel.add(q);
+    models++;
+    return new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+  }
+
+  /**
+   * The process's CPU time (every thread, native ones included), in nanoseconds: an attribution's
+   * cost on a loaded machine, where wall time measures the other processes too.
+   */
+  public static long processCpuNanos() {
+    return cpuNanos();
+  }
+
+  private static long cpuNanos() {
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean bean) {
+      return bean.getProcessCpuTime();
+    }
+    return System.nanoTime(); // no CPU clock: wall time is the best upper bound we have
+  }
+
+  /** One projector writing into one feature store; counts the CPU time of its projections. */
+  static final class Featurizer {
+    private final Projector projector;
+    final FeatureStore out;
+    private final boolean unitRows;
+    private long cpuNanos;
+
+    Featurizer(Projector projector, FeatureStore out, boolean unitRows) {
+      this.projector = projector;
+      this.out = out;
+      this.unitRows = unitRows;
+    }
+
+    void project(NDArray gradients, int rows) {
+      long c0 = cpuNanos();
+      NDArray phi = projector.project(gradients);
+      if (unitRows) {
+        // a zero gradient stays zero (its cosine with anything is defined as 0)
+        NDArray norms = phi.norm(new int[] {1}, true).maximum(1e-30f);
+        phi = phi.div(norms);
+      }
+      out.append(phi.toFloatArray(), rows);
+      cpuNanos += cpuNanos() - c0;
     }
   }
 
   /**
-   * Writes projected gradients of every example to {@code out}; returns the margins. Gradients of
-   * consecutive batches are gathered up to {@code bufferBytes} and projected in one call.
+   * Writes projected gradients of every example through each of {@code outs}; returns the margins.
+   * Gradients of consecutive batches are gathered up to {@code bufferBytes} and projected in one
+   * call.
    */
   static float[] featurize(
       BatchSource inputs,
       boolean[] labels,
       PerExampleGradients gradients,
-      Projector projector,
-      FeatureStore out,
+      List<Featurizer> outs,
       int batchSize,
       long bufferBytes,
       NDManager root) {
@@ -207,28 +460,41 @@ public final class Trak implements AutoCloseable {
           }
         }
         NDArray g = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-        NDArray phi = projector.project(g);
-        out.append(phi.toFloatArray(), chunkEnd - chunkStart);
+        for (Featurizer out : outs) {
+          out.project(g, chunkEnd - chunkStart);
+        }
       }
     }
     return margins;
   }
 
-  /** scoreSum += scale · Φ K Φ_tᵀ, block by block over the training rows, in float64. */
-  private void addScores(FeatureStore phi, FeatureStore phiTargets, Kernel kernel, double scale) {
-    int k = kernel.dim();
+  /**
+   * {@code sum} += scale · Φ K Φ_tᵀ (K = I when {@code kernel} is null), block by block over the
+   * training rows, in float64; returns the mean over targets of each training row of the product.
+   * With a null {@code sum} only the means are computed, through Φ (K Φ_tᵀ 1) / n_t.
+   */
+  private double[] addScores(
+      FeatureStore phi, FeatureStore phiTargets, Kernel kernel, double scale, FeatureStore sum) {
+    int k = phiTargets.cols();
+    double[] means = new double[trainSize];
     try (NDManager scope = manager.newSubManager()) {
       NDArray targetsT =
           scope
               .create(phiTargets.readRows(0, targetSize), new Shape(targetSize, k))
               .toType(DataType.FLOAT64, false)
               .transpose();
-      NDArray a = kernel.toNDArray(scope, scale).matMul(targetsT); // k × n_t
-      int block =
-          Math.max(
-              1,
-              Math.min(
-                  phi.rowsPerBlock(READ_BLOCK_BYTES), scoreSum.rowsPerBlock(READ_BLOCK_BYTES)));
+      NDArray a =
+          kernel == null
+              ? targetsT.mul(scale)
+              : kernel.toNDArray(scope, scale).matMul(targetsT); // k × n_t
+      if (sum == null) {
+        a = a.mean(new int[] {1}, true); // k × 1
+      }
+      int block = phi.rowsPerBlock(READ_BLOCK_BYTES);
+      if (sum != null) {
+        block = Math.min(block, sum.rowsPerBlock(READ_BLOCK_BYTES));
+      }
+      block = Math.max(1, block);
       for (long start = 0; start < trainSize; start += block) {
         int count = (int) Math.min(block, trainSize - start);
         try (NDManager batch = scope.newSubManager()) {
@@ -236,11 +502,17 @@ public final class Trak implements AutoCloseable {
               batch
                   .create(phi.readRows(start, count), new Shape(count, k))
                   .toType(DataType.FLOAT64, false);
-          float[] s = rows.matMul(a).toType(DataType.FLOAT32, false).toFloatArray();
-          scoreSum.addRows(start, s, count);
+          NDArray product = rows.matMul(a);
+          double[] m = (sum == null ? product : product.mean(new int[] {1})).toDoubleArray();
+          System.arraycopy(m, 0, means, (int) start, count);
+          if (sum != null) {
+            float[] s = product.toType(DataType.FLOAT32, false).toFloatArray();
+            sum.addRows(start, s, count);
+          }
         }
       }
     }
+    return means;
   }
 
   /** Combines the models: τ = mean S ⊙ mean Q (per training row), and Eq. (1). */
@@ -271,7 +543,47 @@ public final class Trak implements AutoCloseable {
     }
     scoreSum.close();
     finished = true;
-    return new Result(scoreSum.file(), trainSize, targetSize, models, importance);
+    List<double[]> halves = new ArrayList<>();
+    if (models >= 2) {
+      int firstHalf = (models + 1) / 2;
+      halves.add(combine(0, firstHalf, meanScoreByModel));
+      halves.add(combine(firstHalf, models, meanScoreByModel));
+    }
+    return new Result(
+        scoreSum.file(),
+        trainSize,
+        targetSize,
+        models,
+        importance,
+        replicated() ? combine(0, models, replicaMeanScoreByModel) : importance.clone(),
+        List.copyOf(halves),
+        replicaCpuNanos / 1e9,
+        firstHalfMeanScoreByModel.isEmpty()
+            ? List.of()
+            : List.of(
+                combine(0, models, firstHalfMeanScoreByModel),
+                combine(0, models, secondHalfMeanScoreByModel)));
+  }
+
+  /** Whether the replica differs from the main run (no projection: nothing random to redraw). */
+  private boolean replicated() {
+    return !method.featurizes() || spec.projection() != ProjectionKind.NONE;
+  }
+
+  /** Eq. (1) from models [from, to): mean Q times the mean of the per-model mean scores. */
+  private double[] combine(int from, int to, List<double[]> meanScores) {
+    double[] out = new double[trainSize];
+    int count = to - from;
+    for (int i = 0; i < trainSize; i++) {
+      double q = 0;
+      double s = 0;
+      for (int m = from; m < to; m++) {
+        q += qByModel.get(m)[i];
+        s += meanScores.get(m)[i];
+      }
+      out[i] = (q / count) * (s / count);
+    }
+    return out;
   }
 
   /** ±1 per label: the sign (2y − 1) of the output function. */

@@ -204,8 +204,7 @@ public final class TrakBenchmark {
             inputs,
             labels,
             batched,
-            projector,
-            store,
+            List.of(new Trak.Featurizer(projector, store, false)),
             spec.batchSize(),
             spec.gradientBufferBytes(),
             scope);

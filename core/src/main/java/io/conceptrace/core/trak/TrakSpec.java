@@ -17,6 +17,9 @@ package io.conceptrace.core.trak;
  * @param projectionBlockBytes the largest slice of a projection matrix held at once
  * @param projectionCacheBytes projection matrices up to this size are generated once per model
  * @param topK how many top and bottom ids the outputs list for image grids
+ * @param projections R, independent projections per model whose scores are averaged (more is less
+ *     projection noise: the importance's seed-to-seed variance falls as 1/R, for R times the
+ *     projection, kernel and score cost but the same gradients)
  */
 public record TrakSpec(
     ProjectionKind projection,
@@ -29,7 +32,8 @@ public record TrakSpec(
     long gradientBufferBytes,
     long projectionBlockBytes,
     long projectionCacheBytes,
-    int topK) {
+    int topK,
+    int projections) {
 
   public static final long MIB = 1L << 20;
 
@@ -40,6 +44,9 @@ public record TrakSpec(
     }
     if (!(ridge >= 0)) {
       throw new IllegalArgumentException("ridge must be >= 0, got " + ridge);
+    }
+    if (projections < 1) {
+      throw new IllegalArgumentException("projections per model must be >= 1, got " + projections);
     }
     if (batchSize <= 0 || topK < 0) {
       throw new IllegalArgumentException("batch size must be positive and top-k >= 0");
@@ -69,7 +76,8 @@ public record TrakSpec(
         1024 * MIB,
         256 * MIB,
         1024 * MIB,
-        100);
+        100,
+        1);
   }
 
   public TrakSpec withProjection(ProjectionKind kind, int dim, long seed) {
@@ -84,7 +92,8 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withRidge(double value) {
@@ -99,7 +108,8 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withEnsembleMode(EnsembleMode mode) {
@@ -114,7 +124,8 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withParameters(ParameterGroups groups) {
@@ -129,7 +140,8 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withBatchSize(int size) {
@@ -144,7 +156,8 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withGradientBufferBytes(long bytes) {
@@ -159,7 +172,8 @@ public record TrakSpec(
         bytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        topK);
+        topK,
+        projections);
   }
 
   public TrakSpec withTopK(int k) {
@@ -174,11 +188,43 @@ public record TrakSpec(
         gradientBufferBytes,
         projectionBlockBytes,
         projectionCacheBytes,
-        k);
+        k,
+        projections);
+  }
+
+  public TrakSpec withProjections(int r) {
+    return new TrakSpec(
+        projection,
+        projectionDim,
+        projectionSeed,
+        ridge,
+        ensembleMode,
+        parameters,
+        batchSize,
+        gradientBufferBytes,
+        projectionBlockBytes,
+        projectionCacheBytes,
+        topK,
+        r);
+  }
+
+  /** The seed of member m's projection r (r = 0 is {@link #seedOfModel}). */
+  public long seedOfModel(int m, int r) {
+    return r == 0 ? seedOfModel(m) : RandomProjector.mix(seedOfModel(m), 0xA11L + r);
+  }
+
+  /** The seed of member m's replica projection r (r = 0 is {@link #replicaSeedOfModel}). */
+  public long replicaSeedOfModel(int m, int r) {
+    return r == 0 ? replicaSeedOfModel(m) : RandomProjector.mix(replicaSeedOfModel(m), 0xA11L + r);
   }
 
   /** The projection seed of ensemble member m. */
   public long seedOfModel(int m) {
     return RandomProjector.mix(projectionSeed, 0x7A4B000L + m);
+  }
+
+  /** The seed of member m's second, independent projection (the stability replica). */
+  public long replicaSeedOfModel(int m) {
+    return RandomProjector.mix(projectionSeed, 0x5EED000L + m);
   }
 }

@@ -43,5 +43,11 @@
  * <p>Gradients are recorded with {@link io.conceptrace.core.nn.Autograd}, whose scope is confined
  * to the calling thread (DJL's {@code GradientCollector} allows one per process), so featurization
  * may run beside training in the same JVM.
+ *
+ * <p>Estimators ({@link io.conceptrace.core.trak.AttributionMethod}): TRAK, the gradient dot
+ * product (TracIn on the final model), the gradient cosine and a random floor share the gradients
+ * and the projection. Every run also reports its {@link io.conceptrace.core.trak.Stability}: the
+ * importance recomputed from a second, independently seeded projection of the same gradients, and
+ * from the ensemble's two halves.
  */
 package io.conceptrace.core.trak;

@@ -100,7 +100,8 @@ class PlantedConceptTest {
               + " (enrichment %.2fx), bottom-%d rate %.3f%n",
           probeAccuracy, baseRate, TOP, top, top / baseRate, TOP, bottom);
       assertThat(probeAccuracy).isGreaterThan(0.8);
-      // measured 0.33 (1.65x) on 2 cores; the bound leaves room for thread-count rounding
+      // measured 0.33 (1.65x) on 2 cores, 0.27 (1.35x) since the ReLU's gradient at 0 is torch's
+      // (a different trained model; docs/results.md: the enrichment is not noise-limited)
       assertThat(top).isGreaterThanOrEqualTo(1.3 * baseRate);
     }
   }

@@ -89,7 +89,7 @@ class ProjectorTest {
       double sq = 0;
       double fourth = 0;
       for (float v : r) {
-        double z = v * Math.sqrt(P); // undo the 1/√P scale
+        double z = v * Math.sqrt(K); // undo the 1/√k scale
         mean += z;
         sq += z * z;
         fourth += z * z * z * z;
@@ -107,7 +107,7 @@ class ProjectorTest {
       value = ProjectionKind.class,
       names = {"GAUSSIAN", "RADEMACHER"})
   void innerProductsArePreservedUpToTheCommonScale(ProjectionKind kind) {
-    // E[φ(a)·φ(b)] = (k/P) a·b; the relative error of the cosine is O(1/√k).
+    // E[φ(a)·φ(b)] = a·b (JL normalisation); the relative error of the cosine is O(1/√k).
     Random random = new Random(5);
     try (NDManager scope = manager.newSubManager();
         Projector p = projector(kind, 9, 1L << 30, 0)) {
@@ -128,8 +128,81 @@ class ProjectorTest {
           dot(phi, 0, phi, K, K) / Math.sqrt(dot(phi, 0, phi, 0, K) * dot(phi, K, phi, K, K));
       assertThat(cosAfter).isCloseTo(cosBefore, within(0.12));
       double normRatio = dot(phi, 0, phi, 0, K) / dot(a, 0, a, 0, P);
-      assertThat(normRatio).isCloseTo((double) K / P, within(0.25 * K / P));
+      assertThat(normRatio).isCloseTo(1.0, within(0.25));
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = ProjectionKind.class,
+      names = {"GAUSSIAN", "RADEMACHER"})
+  void referenceModeScoresDoNotScaleWithTheNumberOfParameters(ProjectionKind kind)
+      throws Exception {
+    // The same gradients with P zero coordinates appended describe the same model; under the old
+    // 1/√P scale their reference-mode scores shrank by 2×, now they are equal; and the identity
+    // projection gives features of the norm a random projection preserves (was P/k times larger).
+    int n = 400;
+    int targets = 3;
+    Random random = new Random(11);
+    float[] g = gaussian(random, (n + targets) * P);
+    float[] padded = new float[(n + targets) * 2 * P];
+    for (int i = 0; i < n + targets; i++) {
+      System.arraycopy(g, i * P, padded, i * 2 * P, P);
+    }
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ref-scale");
+    double[] plain;
+    double[] wide;
+    double randomNorm;
+    double identityNorm;
+    try (NDManager scope = manager.newSubManager();
+        Projector narrow = Projector.create(kind, 3, P, 64, 1L << 30, 0, manager);
+        Projector twice = Projector.create(kind, 3, 2L * P, 64, 1L << 30, 0, manager);
+        Projector none = Projector.create(ProjectionKind.NONE, 0, P, 0, 1L << 30, 0, manager)) {
+      NDArray grads = scope.create(g, new Shape(n + targets, P));
+      NDArray phi = narrow.project(grads);
+      plain = referenceScores(phi, n, dir);
+      wide =
+          referenceScores(
+              twice.project(scope.create(padded, new Shape(n + targets, 2 * P))), n, dir);
+      randomNorm = phi.square().sum().getFloat();
+      identityNorm = none.project(grads).square().sum().getFloat();
+    }
+    double plainNorm = Math.sqrt(dot(plain, plain));
+    assertThat(plainNorm).isGreaterThan(0);
+    for (int i = 0; i < plain.length; i++) {
+      assertThat(wide[i]).isCloseTo(plain[i], within(1e-4 * plainNorm));
+    }
+    assertThat(randomNorm / identityNorm).isCloseTo(1.0, within(0.05));
+  }
+
+  /** Φ (K / mean|K|) Φ_tᵀ, the reference ensemble mode's per-model scores, flattened. */
+  private static double[] referenceScores(NDArray features, int n, java.nio.file.Path dir) {
+    int k = (int) features.getShape().get(1);
+    float[] all = features.toFloatArray();
+    int targets = (int) features.getShape().get(0) - n;
+    java.nio.file.Path file = dir.resolve("phi-" + k + "-" + System.nanoTime() + ".f32");
+    try (NDManager scope = manager.newSubManager();
+        FeatureStore phi = FeatureStore.create(file, k)) {
+      float[] train = java.util.Arrays.copyOfRange(all, 0, n * k);
+      phi.append(train, n);
+      Kernel kernel = Kernel.compute(phi, 1e-3, scope, 1L << 26);
+      NDArray kk = kernel.toNDArray(scope, 1.0 / kernel.meanAbs());
+      NDArray x =
+          scope.create(train, new Shape(n, k)).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+      NDArray t =
+          scope
+              .create(java.util.Arrays.copyOfRange(all, n * k, all.length), new Shape(targets, k))
+              .toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+      return x.matMul(kk).matMul(t.transpose()).toDoubleArray();
+    }
+  }
+
+  private static double dot(double[] x, double[] y) {
+    double s = 0;
+    for (int i = 0; i < x.length; i++) {
+      s += x[i] * y[i];
+    }
+    return s;
   }
 
   private static double dot(float[] x, int xo, float[] y, int yo, int n) {

@@ -138,17 +138,19 @@ public final class MatrixExpander {
             List<String> inputs = new ArrayList<>();
             bases.forEach(c -> inputs.add(c.orElseThrow().id()));
             probes.forEach(c -> inputs.add(c.orElseThrow().id()));
-            Map<String, Object> s = new TreeMap<>();
-            s.put("concept", conceptSettings(concept));
-            s.put("layer", layer);
-            s.put("sparsity", sparsity.label());
-            s.put("attribution", attributionSettings());
-            add(Stages.ATTRIBUTE, probeCoords(concept, layer, sparsity), s, inputs)
-                .ifPresent(
-                    c -> {
-                      attributeCells.put(key(concept, layer, sparsity), c);
-                      reportInputs.add(c);
-                    });
+            for (String method : e.attribution().methods()) {
+              Map<String, Object> s = new TreeMap<>();
+              s.put("concept", conceptSettings(concept));
+              s.put("layer", layer);
+              s.put("sparsity", sparsity.label());
+              s.put("attribution", attributionSettings(method));
+              add(Stages.ATTRIBUTE, methodCoords(concept, layer, sparsity, method), s, inputs)
+                  .ifPresent(
+                      c -> {
+                        attributeCells.put(key(concept, layer, sparsity, method), c);
+                        reportInputs.add(c);
+                      });
+            }
           }
         }
       }
@@ -157,37 +159,39 @@ public final class MatrixExpander {
         for (String conceptName : e.prune().concepts()) {
           Concept concept = e.concepts().get(conceptName);
           for (Sparsity sparsity : e.prune().sparsity()) {
-            Cell attribute = attributeCells.get(key(concept, layer, sparsity));
-            if (attribute == null) {
-              continue;
-            }
-            for (int k : e.prune().sizes()) {
-              for (Arm arm : e.prune().arms()) {
-                Map<String, String> at = probeCoords(concept, layer, sparsity);
-                at.put("k", Integer.toString(k));
-                at.put("arm", word(arm));
-                Map<String, Object> s = new TreeMap<>();
-                s.put("k", k);
-                s.put("arm", word(arm));
-                Optional<Cell> pruneSet = add(Stages.PRUNE_SET, at, s, List.of(attribute.id()));
-                if (pruneSet.isEmpty()) {
-                  continue;
-                }
-                reportInputs.add(pruneSet.get());
-                for (int m = 0; m < e.prune().retrainEnsemble(); m++) {
-                  Map<String, String> rat = new LinkedHashMap<>(at);
-                  rat.put("member", Integer.toString(m));
-                  Optional<Cell> retrain =
-                      add(Stages.RETRAIN, rat, baseSettings(), List.of(pruneSet.get().id()));
-                  if (retrain.isEmpty()) {
+            for (String method : e.attribution().methods()) {
+              Cell attribute = attributeCells.get(key(concept, layer, sparsity, method));
+              if (attribute == null) {
+                continue;
+              }
+              for (int k : e.prune().sizes()) {
+                for (Arm arm : e.prune().arms()) {
+                  Map<String, String> at = methodCoords(concept, layer, sparsity, method);
+                  at.put("k", Integer.toString(k));
+                  at.put("arm", word(arm));
+                  Map<String, Object> s = new TreeMap<>();
+                  s.put("k", k);
+                  s.put("arm", word(arm));
+                  Optional<Cell> pruneSet = add(Stages.PRUNE_SET, at, s, List.of(attribute.id()));
+                  if (pruneSet.isEmpty()) {
                     continue;
                   }
-                  add(
-                          Stages.REPROBE,
-                          rat,
-                          probeSettings(concept, layer, sparsity),
-                          List.of(retrain.get().id()))
-                      .ifPresent(reportInputs::add);
+                  reportInputs.add(pruneSet.get());
+                  for (int m = 0; m < e.prune().retrainEnsemble(); m++) {
+                    Map<String, String> rat = new LinkedHashMap<>(at);
+                    rat.put("member", Integer.toString(m));
+                    Optional<Cell> retrain =
+                        add(Stages.RETRAIN, rat, baseSettings(), List.of(pruneSet.get().id()));
+                    if (retrain.isEmpty()) {
+                      continue;
+                    }
+                    add(
+                            Stages.REPROBE,
+                            rat,
+                            probeSettings(concept, layer, sparsity),
+                            List.of(retrain.get().id()))
+                        .ifPresent(reportInputs::add);
+                  }
                 }
               }
             }
@@ -198,8 +202,17 @@ public final class MatrixExpander {
       add(Stages.REPORT, new LinkedHashMap<>(), new TreeMap<>(), inputs);
     }
 
-    private static String key(Concept c, String layer, Sparsity s) {
-      return c.name() + "\u0000" + layer + "\u0000" + s.label();
+    private static String key(Concept c, String layer, Sparsity s, String method) {
+      return c.name() + "\u0000" + layer + "\u0000" + s.label() + "\u0000" + method;
+    }
+
+    /** The probe coordinates, plus {@code method} when the study compares several methods. */
+    private Map<String, String> methodCoords(Concept c, String layer, Sparsity s, String method) {
+      Map<String, String> m = probeCoords(c, layer, s);
+      if (e.attribution().severalMethods()) {
+        m.put("method", method);
+      }
+      return m;
     }
 
     private static Map<String, String> coords(String k, int v) {
@@ -404,14 +417,16 @@ public final class MatrixExpander {
       return s;
     }
 
-    private Map<String, Object> attributionSettings() {
+    private Map<String, Object> attributionSettings(String method) {
       Map<String, Object> s = new TreeMap<>();
       var a = e.attribution();
-      s.put("method", a.method());
+      s.put("method", method);
       s.put("projection-dim", a.projectionDim());
+      s.put("projections", a.projections());
       s.put("projection", word(a.projection()));
       s.put("lambda", a.lambda());
       s.put("targets", word(a.targets()));
+      s.put("target-labels", word(a.targetLabels()));
       s.put("pseudo-labels", a.pseudoLabels());
       s.put("parameter-groups", a.parameterGroups());
       s.put("kernel-mode", word(a.kernelMode()));

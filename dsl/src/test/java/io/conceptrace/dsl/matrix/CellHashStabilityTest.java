@@ -72,6 +72,36 @@ class CellHashStabilityTest {
   }
 
   @Test
+  void eachMethodHasItsOwnAttributeCellsAndPruneArmsAndASingleMethodKeepsItsLabels() {
+    Map<String, String> single = idsByLabel(expand());
+    assertThat(single).containsKey("attribute[concept=wavy, layer=layer2, sparsity=dense]");
+    RunMatrix several = expand("attribution.method = [trak, grad-dot, random]");
+    List<Cell> attribute = several.byStage().get(Stages.ATTRIBUTE);
+    // 2 layers × 2 sparsities × 3 methods
+    assertThat(attribute).hasSize(12);
+    assertThat(attribute.stream().map(c -> c.coordinates().get("method")).distinct())
+        .containsExactlyInAnyOrder("trak", "grad-dot", "random");
+    assertThat(attribute)
+        .allSatisfy(
+            c ->
+                assertThat(((Map<?, ?>) c.settings().get("attribution")).get("method"))
+                    .isEqualTo(c.coordinates().get("method")));
+    // every method feeds its own prune arms: 3 methods × 2 arms at layer2 / dense
+    List<Cell> pruneSets = several.byStage().get(Stages.PRUNE_SET);
+    assertThat(pruneSets).hasSize(6);
+    Map<String, Cell> byId = several.cells().stream().collect(Collectors.toMap(Cell::id, c -> c));
+    for (Cell p : pruneSets) {
+      Cell source = byId.get(p.inputs().get(0));
+      assertThat(source.stage()).isEqualTo(Stages.ATTRIBUTE);
+      assertThat(source.coordinates().get("method")).isEqualTo(p.coordinates().get("method"));
+    }
+    // probes and base models are shared by the methods
+    assertThat(idsByLabel(several))
+        .containsEntry("train-base[member=0]", single.get("train-base[member=0]"));
+    assertThat(several.byStage().get(Stages.PROBE)).hasSize(8);
+  }
+
+  @Test
   void growingTheEnsembleKeepsExistingModels() {
     Map<String, String> old = idsByLabel(expand());
     Map<String, String> now = idsByLabel(expand("training.ensemble=3"));

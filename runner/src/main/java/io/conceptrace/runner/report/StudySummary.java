@@ -14,28 +14,34 @@ import java.util.Objects;
  * end-of-run table. Missing values (a test that needs two samples, a baseline that does not exist)
  * are {@code null}, never formatted strings.
  *
- * <p>To add a figure (e.g. attribution stability), add a list of records here, a loop in {@link
- * #metrics()} and one in {@link #rows()}, and the property to the schema.
+ * <p>To add a figure, add a list of records here, a loop in {@link #metrics()} and one in {@link
+ * #rows()}, and the property to the schema.
  *
  * @param schema {@value #SCHEMA}
  * @param probes probe accuracy per concept × layer × sparsity over the ensemble
  * @param pruneArms each prune arm × size against the unpruned baseline
+ * @param attributions each attribute cell's stability and planted-concept enrichment
  */
-public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pruneArms) {
+public record StudySummary(
+    String schema, List<Probe> probes, List<PruneArm> pruneArms, List<Attribution> attributions) {
   /** The version of the {@code summary.json} layout; bump on incompatible changes. */
   public static final String SCHEMA = "ctrace-summary/2";
 
   static final String PROBES = "probes";
   static final String PRUNE = "prune arms";
+  static final String ATTRIBUTIONS = "attributions";
 
   public StudySummary {
     Objects.requireNonNull(schema, "schema");
     probes = List.copyOf(probes);
     pruneArms = List.copyOf(pruneArms);
+    // A summary.json written before attributions were summarised has none.
+    attributions = attributions == null ? List.of() : List.copyOf(attributions);
   }
 
-  public StudySummary(List<Probe> probes, List<PruneArm> pruneArms) {
-    this(SCHEMA, probes, pruneArms);
+  public StudySummary(
+      List<Probe> probes, List<PruneArm> pruneArms, List<Attribution> attributions) {
+    this(SCHEMA, probes, pruneArms, attributions);
   }
 
   /**
@@ -70,6 +76,8 @@ public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pru
    * @param welchT Welch's t; {@code null} unless both samples have two or more values
    * @param permutationP two-sided permutation-test p; {@code null} without a baseline
    * @param excludedScoreMean the mean Eq. (1) score of the removed images
+   * @param method the attribution method that ranked the images; {@code null} when the study uses
+   *     one
    */
   public record PruneArm(
       String concept,
@@ -88,7 +96,29 @@ public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pru
       Double welchDf,
       Double welchP,
       Double permutationP,
-      Double excludedScoreMean) {}
+      Double excludedScoreMean,
+      String method) {}
+
+  /**
+   * How reproducible one attribute cell's importance ranking is, and whether it finds the images
+   * known to carry the concept (generated data).
+   *
+   * @param method {@code null} when the study uses one method
+   * @param seedSpearman Spearman correlation with the importance from an independent projection
+   * @param seedTop100 overlap of the two rankings' top 100
+   * @param splitHalfSpearman correlation between the ensemble's two halves
+   * @param enrichmentTop100 concept carriers among the top 100 over their base rate; {@code null}
+   *     where unknown
+   */
+  public record Attribution(
+      String concept,
+      String layer,
+      String sparsity,
+      String method,
+      Double seedSpearman,
+      Double seedTop100,
+      Double splitHalfSpearman,
+      Double enrichmentTop100) {}
 
   /**
    * The numbers as MLflow metrics, named so that MLflow's chart view and metric filters take them
@@ -106,13 +136,32 @@ public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pru
     }
     for (PruneArm a : pruneArms) {
       String at =
-          name("prune", a.concept(), a.layer(), sparsity(a.sparsity()), a.arm(), "k" + a.k());
+          a.method() == null
+              ? name("prune", a.concept(), a.layer(), sparsity(a.sparsity()), a.arm(), "k" + a.k())
+              : name(
+                  "prune",
+                  a.concept(),
+                  a.layer(),
+                  sparsity(a.sparsity()),
+                  a.method(),
+                  a.arm(),
+                  "k" + a.k());
       out.put(at + ".acc_mean", a.accMean());
       out.put(at + ".acc_std", a.accStd());
       out.put(at + ".n", (double) a.n());
       putIfKnown(out, at + ".delta", a.delta());
       putIfKnown(out, at + ".welch_p", a.welchP());
       putIfKnown(out, at + ".perm_p", a.permutationP());
+    }
+    for (Attribution a : attributions) {
+      String at =
+          a.method() == null
+              ? name("attribution", a.concept(), a.layer(), sparsity(a.sparsity()))
+              : name("attribution", a.concept(), a.layer(), sparsity(a.sparsity()), a.method());
+      putIfKnown(out, at + ".seed_spearman", a.seedSpearman());
+      putIfKnown(out, at + ".seed_top100", a.seedTop100());
+      putIfKnown(out, at + ".split_half_spearman", a.splitHalfSpearman());
+      putIfKnown(out, at + ".enrichment_top100", a.enrichmentTop100());
     }
     return out;
   }
@@ -139,6 +188,9 @@ public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pru
       key.put("sparsity", a.sparsity());
       key.put("k", Integer.toString(a.k()));
       key.put("arm", a.arm());
+      if (a.method() != null) {
+        key.put("method", a.method());
+      }
       Map<String, String> v = new LinkedHashMap<>();
       v.put(
           "baseline",
@@ -152,7 +204,26 @@ public record StudySummary(String schema, List<Probe> probes, List<PruneArm> pru
       v.put("permutation p", p(a.permutationP()));
       rows.add(new SummaryRow(PRUNE, key, v));
     }
+    for (Attribution a : attributions) {
+      Map<String, String> key = new LinkedHashMap<>();
+      key.put("concept", a.concept());
+      key.put("layer", a.layer());
+      key.put("sparsity", a.sparsity());
+      if (a.method() != null) {
+        key.put("method", a.method());
+      }
+      Map<String, String> v = new LinkedHashMap<>();
+      v.put("seed ρ", fixed(a.seedSpearman(), "%.2f"));
+      v.put("seed top-100", a.seedTop100() == null ? "n/a" : fixed(100 * a.seedTop100(), "%.0f%%"));
+      v.put("split-half ρ", fixed(a.splitHalfSpearman(), "%.2f"));
+      v.put("top-100 enrichment", fixed(a.enrichmentTop100(), "%.2fx"));
+      rows.add(new SummaryRow(ATTRIBUTIONS, key, v));
+    }
     return rows;
+  }
+
+  private static String fixed(Double v, String format) {
+    return v == null || v.isNaN() ? "n/a" : String.format(Locale.ROOT, format, v);
   }
 
   /** A metric name from words: anything but letters, digits and {@code _} becomes {@code _}. */

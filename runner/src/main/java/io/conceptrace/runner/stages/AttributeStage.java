@@ -1,12 +1,20 @@
 package io.conceptrace.runner.stages;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.conceptrace.core.concept.ConceptSet;
+import io.conceptrace.core.concept.ConceptSpec;
+import io.conceptrace.core.concept.ConceptSplit;
+import io.conceptrace.core.concept.ImageView;
+import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
+import io.conceptrace.core.data.Subsets;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.probe.LinearProbe;
 import io.conceptrace.core.train.TrainedModel;
+import io.conceptrace.core.trak.AttributionMethod;
 import io.conceptrace.core.trak.BatchSource;
 import io.conceptrace.core.trak.ConceptModel;
 import io.conceptrace.core.trak.EnsembleMode;
@@ -14,6 +22,7 @@ import io.conceptrace.core.trak.NetworkSubnetwork;
 import io.conceptrace.core.trak.ParameterGroups;
 import io.conceptrace.core.trak.ProbeHead;
 import io.conceptrace.core.trak.ProjectionKind;
+import io.conceptrace.core.trak.Stability;
 import io.conceptrace.core.trak.Trak;
 import io.conceptrace.core.trak.TrakOutputs;
 import io.conceptrace.core.trak.TrakSpec;
@@ -28,18 +37,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code attribute}: TRAK over the base ensemble for one concept × layer × sparsity. Each member's
  * output function is its probe's logit on its layer; training images are labelled with the
- * designated member's probe (pseudo-labels, as in the paper) and targets by the concept set. Writes
- * {@code ranking.csv} (Eq. (1), most important first), {@code importance.npy}, {@code scores.npy}
- * and the top/bottom id lists.
+ * designated member's probe (pseudo-labels, as in the paper), and so are the targets unless {@code
+ * attribution.target-labels = concept} asks for the concept set's own labels. Writes {@code
+ * ranking.csv} (Eq. (1), most important first), {@code importance.npy}, {@code scores.npy} and the
+ * top/bottom id lists.
  */
 final class AttributeStage implements StageRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(AttributeStage.class);
   private static final String WORK_DIR = "trak-work";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Top-attributed images whose concept rate the enrichment compares with the base rate. */
+  static final int ENRICHMENT_TOP = 100;
+
   private static final int LABEL_BATCH = 128;
 
   private final Experiment experiment;
@@ -69,7 +92,8 @@ final class AttributeStage implements StageRunner {
                 ? EnsembleMode.TRAKER
                 : EnsembleMode.PLAIN)
         .withParameters(ParameterGroups.parse(String.join("+", a.parameterGroups())))
-        .withBatchSize(a.batchSize());
+        .withBatchSize(a.batchSize())
+        .withProjections(a.projections());
   }
 
   @Override
@@ -82,6 +106,9 @@ final class AttributeStage implements StageRunner {
           "TRAK needs one probe per base model, got " + bases.size() + " and " + probes.size());
     }
     Experiment.Attribution a = experiment.attribution();
+    AttributionMethod method =
+        AttributionMethod.ofWord(
+            ctx.cell().coordinates().getOrDefault("method", a.methods().get(0)));
     int designated = a.pseudoLabels();
     if (designated < 0 || designated >= bases.size()) {
       throw new CellFailedException(
@@ -89,13 +116,21 @@ final class AttributeStage implements StageRunner {
     }
     ConceptSet set = concepts.get(ctx.cell().coordinates().get("concept"));
     concepts.describe(ctx, ctx.cell().coordinates().get("concept"), set);
+    // After the concept set, which the first cell of a process builds (a Kotlin predicate is
+    // compiled and run over every image): the CPU time of the attribution itself.
+    long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
-    ImageDataset targets = a.targets() == Experiment.Targets.VAL ? data.val() : set.test();
+    ImageDataset targets =
+        switch (a.targets()) {
+          case VAL -> data.val();
+          case CONCEPT_TEST -> set.test();
+          case CONCEPT_POSITIVES -> positives(set.test());
+        };
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;
     TrakSpec spec = spec(a, ctx.seed());
     Path work = ctx.writer().directory().resolve(WORK_DIR);
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
-        Trak trak = new Trak(spec, work, manager, train.size(), targets.size())) {
+        Trak trak = new Trak(spec, method, work, manager, train.size(), targets.size())) {
       boolean[] trainLabels;
       boolean[] targetLabels;
       try (TrainedModel.Checkpoint c = load(bases.get(designated), manager)) {
@@ -103,9 +138,9 @@ final class AttributeStage implements StageRunner {
         BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
         targetLabels =
-            a.targets() == Experiment.Targets.VAL
+            a.targetLabels() == Experiment.TargetLabels.PROBE
                 ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
-                : conceptLabels(set);
+                : conceptLabels(set, a.targets());
       }
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
@@ -132,9 +167,115 @@ final class AttributeStage implements StageRunner {
         classes.add(train.classNames().get(train.label(i)));
       }
       TrakOutputs.write(ctx.writer().directory(), result, ids, classes, spec.topK());
+      double cellCpu = (Trak.processCpuNanos() - cpu0) / 1e9;
+      Stability stability = Stability.of(result, experiment.prune().sizes());
+      Optional<boolean[]> carriers = carriers(set.spec(), train);
+      double enrichment =
+          carriers.map(c -> enrichment(result.importance(), c, ENRICHMENT_TOP)).orElse(Double.NaN);
+      writeStability(ctx, method, stability, enrichment, cellCpu);
+      if (stability.unstable()) {
+        LOG.warn(
+            "{}: unstable attribution ({}): raise attribution.projections (seed; k and lambda"
+                + " helped little when measured) or training.ensemble (split-half); see"
+                + " docs/results.md",
+            ctx.cell().label(),
+            stability.describe());
+      }
     }
     deleteTree(work);
     return ctx.commit();
+  }
+
+  private static void writeStability(
+      CellContext ctx,
+      AttributionMethod method,
+      Stability s,
+      double enrichment,
+      double cellCpuSeconds)
+      throws IOException {
+    ctx.metric(StageFiles.SEED_SPEARMAN, 0, s.projectionSpearman());
+    s.projectionOverlap().forEach((k, v) -> ctx.metric("stability.seed.top-" + k, 0, v));
+    if (!Double.isNaN(s.splitHalfSpearman())) {
+      ctx.metric(StageFiles.SPLIT_HALF_SPEARMAN, 0, s.splitHalfSpearman());
+      s.splitHalfOverlap().forEach((k, v) -> ctx.metric("stability.split-half.top-" + k, 0, v));
+    }
+    if (!Double.isNaN(enrichment)) {
+      ctx.metric(StageFiles.ENRICHMENT_TOP100, 0, enrichment);
+    }
+    ctx.metric("stability.cpu-seconds", 0, s.cpuSeconds());
+    ctx.metric("cpu-seconds", 0, cellCpuSeconds);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("method", method.word());
+    out.put("seed-spearman", s.projectionSpearman());
+    out.put("seed-top-k-overlap", keyed(s.projectionOverlap()));
+    out.put(
+        "split-half-spearman", Double.isNaN(s.splitHalfSpearman()) ? null : s.splitHalfSpearman());
+    out.put("split-half-top-k-overlap", keyed(s.splitHalfOverlap()));
+    out.put("enrichment-top-100", Double.isNaN(enrichment) ? null : enrichment);
+    out.put("stability-cpu-seconds", s.cpuSeconds());
+    out.put("cell-cpu-seconds", cellCpuSeconds);
+    JSON.writeValue(ctx.file(StageFiles.STABILITY).toFile(), out);
+  }
+
+  private static Map<String, Double> keyed(Map<Integer, Double> byK) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    byK.keySet().stream().sorted().forEach(k -> out.put(Integer.toString(k), byK.get(k)));
+    return out;
+  }
+
+  /**
+   * Which training images carry the concept, where that is known from the concept's definition: the
+   * listed classes, or the predicate evaluated on every training image (on generated data this is
+   * the planted ground truth). Empty for folder and relative concepts.
+   */
+  static Optional<boolean[]> carriers(ConceptSpec spec, ImageDataset train) {
+    boolean[] out = new boolean[train.size()];
+    if (spec instanceof ConceptSpec.ClassSubset cs) {
+      Set<Integer> classes = Set.copyOf(cs.classes());
+      for (int i = 0; i < out.length; i++) {
+        out[i] = classes.contains(train.label(i));
+      }
+      return Optional.of(out);
+    }
+    if (spec instanceof ConceptSpec.PredicateConcept pc) {
+      for (int i = 0; i < out.length; i++) {
+        Example e = train.get(i);
+        out[i] = pc.predicate().test(new ImageView(e.id(), e.label(), e.image()));
+      }
+      return Optional.of(out);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The carriers' rate among the {@code top} most important images over their rate in the whole
+   * training set (1 = no better than chance); NaN when no image carries the concept.
+   */
+  static double enrichment(double[] importance, boolean[] carriers, int top) {
+    int n = importance.length;
+    int k = Math.min(top, n);
+    long carrying = 0;
+    for (boolean c : carriers) {
+      carrying += c ? 1 : 0;
+    }
+    if (carrying == 0) {
+      return Double.NaN;
+    }
+    int[] order =
+        java.util.stream.IntStream.range(0, n)
+            .boxed()
+            .sorted(
+                (i, j) ->
+                    importance[i] != importance[j]
+                        ? Double.compare(importance[j], importance[i])
+                        : Integer.compare(i, j))
+            .mapToInt(Integer::intValue)
+            .toArray();
+    int hits = 0;
+    for (int r = 0; r < k; r++) {
+      hits += carriers[order[r]] ? 1 : 0;
+    }
+    return (hits / (double) k) / (carrying / (double) n);
   }
 
   private static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {
@@ -150,7 +291,22 @@ final class AttributeStage implements StageRunner {
         new ProbeHead(lp.cav(), lp.bias(), pooled));
   }
 
-  private static boolean[] conceptLabels(ConceptSet set) {
+  /** The concept test set's positives (their concept labels are all true). */
+  private static ImageDataset positives(ConceptSplit test) {
+    int[] indices =
+        java.util.stream.IntStream.range(0, test.size()).filter(test::isPositive).toArray();
+    if (indices.length == 0) {
+      throw new CellFailedException("the concept test set has no positives to attribute");
+    }
+    return Subsets.ofIndices(test, indices, test.name() + "/positives");
+  }
+
+  private static boolean[] conceptLabels(ConceptSet set, Experiment.Targets targets) {
+    if (targets == Experiment.Targets.CONCEPT_POSITIVES) {
+      boolean[] all = new boolean[positives(set.test()).size()];
+      java.util.Arrays.fill(all, true);
+      return all;
+    }
     float[] labels = set.test().labels();
     boolean[] out = new boolean[labels.length];
     for (int i = 0; i < labels.length; i++) {

@@ -65,6 +65,10 @@ public final class ReportStage implements StageRunner {
   static final int PERMUTATIONS = 10_000;
   private static final List<String> PROBE_KEY = List.of("concept", "layer", "sparsity");
   private static final List<String> ARM_KEY = List.of("concept", "layer", "sparsity", "k", "arm");
+
+  /** Present on attribute and prune cells only when the study compares several methods. */
+  private static final String METHOD = "method";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -84,7 +88,7 @@ public final class ReportStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     List<ProbeStat> probes = probeStats(ctx.inputs());
     List<ArmStat> arms = armStats(ctx.inputs(), probes, ctx.seed());
-    StudySummary summary = summary(probes, arms);
+    StudySummary summary = summary(probes, arms, attributions(ctx.inputs()));
     List<SummaryRow> rows = summary.rows();
     JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), summary);
     // The numbers also as the report cell's metrics, so that MLflow shows them on its run (and,
@@ -151,7 +155,9 @@ public final class ReportStage implements StageRunner {
       String stage = c.record().stage();
       if (stage.equals(Stages.PROBE)) {
         acc.computeIfAbsent(key(c, PROBE_KEY), k -> new ArrayList<>()).add(accuracy(c));
-      } else if (stage.equals(Stages.ATTRIBUTE)) {
+      } else if (stage.equals(Stages.ATTRIBUTE)
+          && List.of("trak", "").contains(c.record().coordinates().getOrDefault(METHOD, ""))) {
+        // the probe rows show TRAK's top ids (or the only method's)
         List<RankingFile.Entry> ranking = RankingFile.read(c.artifact(StageFiles.RANKING));
         top.put(
             key(c, PROBE_KEY),
@@ -179,9 +185,9 @@ public final class ReportStage implements StageRunner {
     for (StoredCell c : inputs) {
       String stage = c.record().stage();
       if (stage.equals(Stages.REPROBE)) {
-        pruned.computeIfAbsent(key(c, ARM_KEY), k -> new ArrayList<>()).add(accuracy(c));
+        pruned.computeIfAbsent(armKey(c), k -> new ArrayList<>()).add(accuracy(c));
       } else if (stage.equals(Stages.PRUNE_SET)) {
-        excludedScore.put(key(c, ARM_KEY), lastValue(c, "excluded.score.mean"));
+        excludedScore.put(armKey(c), lastValue(c, "excluded.score.mean"));
       }
     }
     List<ArmStat> out = new ArrayList<>();
@@ -207,7 +213,8 @@ public final class ReportStage implements StageRunner {
     return out;
   }
 
-  static StudySummary summary(List<ProbeStat> probes, List<ArmStat> arms) {
+  static StudySummary summary(
+      List<ProbeStat> probes, List<ArmStat> arms, List<StudySummary.Attribution> attributions) {
     List<StudySummary.Probe> ps = new ArrayList<>();
     for (ProbeStat p : probes) {
       SampleSummary s = SampleSummary.of(p.accuracies());
@@ -244,9 +251,50 @@ public final class ReportStage implements StageRunner {
               a.welch() == null ? null : a.welch().degreesOfFreedom(),
               a.welch() == null ? null : a.welch().pValue(),
               a.permutation() == null ? null : a.permutation().pValue(),
-              Double.isNaN(a.excludedScoreMean()) ? null : a.excludedScoreMean()));
+              Double.isNaN(a.excludedScoreMean()) ? null : a.excludedScoreMean(),
+              a.key().get(METHOD)));
     }
-    return new StudySummary(ps, as);
+    return new StudySummary(ps, as, attributions);
+  }
+
+  /**
+   * One entry per attribute cell: its stability figures and, where known, the planted-concept
+   * enrichment (from the cell's metrics; cells that predate them are skipped).
+   */
+  static List<StudySummary.Attribution> attributions(List<StoredCell> inputs) {
+    List<StudySummary.Attribution> out = new ArrayList<>();
+    for (StoredCell c : inputs) {
+      if (!c.record().stage().equals(Stages.ATTRIBUTE)) {
+        continue;
+      }
+      Map<String, Double> last = new LinkedHashMap<>();
+      c.metrics().forEach(m -> last.put(m.name(), m.value()));
+      if (!last.containsKey(StageFiles.SEED_SPEARMAN)) {
+        continue;
+      }
+      Map<String, String> key = key(c, PROBE_KEY);
+      out.add(
+          new StudySummary.Attribution(
+              key.get("concept"),
+              key.get("layer"),
+              key.get("sparsity"),
+              c.record().coordinates().get(METHOD),
+              last.get(StageFiles.SEED_SPEARMAN),
+              last.get(StageFiles.SEED_TOP100),
+              last.get(StageFiles.SPLIT_HALF_SPEARMAN),
+              last.get(StageFiles.ENRICHMENT_TOP100)));
+    }
+    return out;
+  }
+
+  /** The arm's key, with the method when the study compares several. */
+  private static Map<String, String> armKey(StoredCell c) {
+    Map<String, String> k = key(c, ARM_KEY);
+    String method = c.record().coordinates().get(METHOD);
+    if (method != null) {
+      k.put(METHOD, method);
+    }
+    return k;
   }
 
   private static String probesCsv(List<ProbeStat> probes) {
@@ -265,7 +313,7 @@ public final class ReportStage implements StageRunner {
     StringBuilder b =
         new StringBuilder(
             "concept,layer,sparsity,k,arm,n_baseline,baseline_mean,baseline_std,n,mean,std,"
-                + "welch_t,welch_df,welch_p,permutation_p,excluded_score_mean\n");
+                + "welch_t,welch_df,welch_p,permutation_p,excluded_score_mean,method\n");
     for (ArmStat a : arms) {
       b.append(keyCsv(a.key(), ARM_KEY)).append(',').append(stats(a.baseline())).append(',');
       b.append(stats(a.pruned())).append(',');
@@ -284,6 +332,7 @@ public final class ReportStage implements StageRunner {
                   ? ""
                   : String.format(Locale.ROOT, "%.6g", a.permutation().pValue()));
       b.append(',').append(String.format(Locale.ROOT, "%.6g", a.excludedScoreMean()));
+      b.append(',').append(a.key().getOrDefault(METHOD, ""));
       b.append('\n');
     }
     return b.toString();

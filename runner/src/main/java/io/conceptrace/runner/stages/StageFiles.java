@@ -8,6 +8,26 @@ public final class StageFiles {
   /** attribute: training images by Eq. (1), most important first ({@code core.trak} format). */
   public static final String RANKING = "ranking.csv";
 
+  /**
+   * attribute: the attribution's reliability (second-projection and split-half Spearman and top-k
+   * overlaps) and, where the concept's carriers among the training images are known, the top-100
+   * enrichment; the same numbers are the cell's {@code stability.*} and {@code enrichment.*}
+   * metrics.
+   */
+  public static final String STABILITY = "stability.json";
+
+  /** attribute metric: Spearman ρ of the importance against a second, independent projection. */
+  public static final String SEED_SPEARMAN = "stability.seed.spearman";
+
+  /** attribute metric: top-100 overlap with the second projection's ranking. */
+  public static final String SEED_TOP100 = "stability.seed.top-100";
+
+  /** attribute metric: Spearman ρ between the ensemble's two halves. */
+  public static final String SPLIT_HALF_SPEARMAN = "stability.split-half.spearman";
+
+  /** attribute metric: top-100 rate of concept carriers over their base rate. */
+  public static final String ENRICHMENT_TOP100 = "enrichment.top-100";
+
   /** prune-set: ids of the training images to leave out, one per line. */
   public static final String EXCLUDED_IDS = "excluded-ids.txt";
 

@@ -158,7 +158,10 @@ final class StudyFigures {
                 .mapToDouble(RankingFile.Entry::score)
                 .toArray();
         if (scores.length > 0) {
-          out.add(new ScoreDistribution(at.get("layer"), scores));
+          out.add(
+              new ScoreDistribution(
+                  at.get("layer") + (at.containsKey("method") ? " " + at.get("method") : ""),
+                  scores));
         }
       }
     }
@@ -172,7 +175,12 @@ final class StudyFigures {
     Map<String, Repeats> baseline = new LinkedHashMap<>();
     for (ReportStage.ArmStat a : arms) {
       String probe =
-          a.key().get("concept") + " " + a.key().get("layer") + " " + a.key().get("sparsity");
+          a.key().get("concept")
+              + " "
+              + a.key().get("layer")
+              + " "
+              + a.key().get("sparsity")
+              + (a.key().containsKey("method") ? " " + a.key().get("method") : "");
       if (a.pruned().length == 0) {
         continue;
       }
@@ -239,7 +247,13 @@ final class StudyFigures {
           new ArrayList<>(ranking.subList(ranking.size() - n, ranking.size()));
       java.util.Collections.reverse(bottom);
       Map<String, String> at = c.record().coordinates();
-      String probe = at.get("concept") + " " + at.get("layer") + " " + at.get("sparsity");
+      String probe =
+          at.get("concept")
+              + " "
+              + at.get("layer")
+              + " "
+              + at.get("sparsity")
+              + (at.containsKey("method") ? " " + at.get("method") : "");
       figures.add(
           new HtmlReport.Figure(
               "Attributed images: " + probe,

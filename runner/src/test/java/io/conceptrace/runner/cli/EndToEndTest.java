@@ -29,7 +29,7 @@ class EndToEndTest {
     CliHarness first = CliHarness.run("run", TINY.toString(), "--store", store);
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(first.out())
-        .contains("probes", "prune arms", "stage timings")
+        .contains("probes", "prune arms", "attributions", "seed ρ", "stage timings")
         .containsPattern("wavy +layer3 +dense +12 +top +0\\.\\d{3} ± 0\\.\\d{3} \\(n=2\\)");
     // The last line says where to read the results.
     String lastLine = first.out().strip().lines().reduce((a, b) -> b).orElse("");
@@ -67,6 +67,16 @@ class EndToEndTest {
       assertThat(ranking).hasSize(1 + 120); // header + 12 images × 10 classes
       assertThat(c.artifacts()).contains("importance.npy", "scores.npy");
       assertThat(c.artifacts()).noneMatch(a -> a.startsWith("trak-work"));
+      assertThat(c.artifacts()).contains("stability.json");
+      assertThat(last(c, "stability.seed.spearman")).isBetween(-1.0, 1.0);
+      assertThat(last(c, "stability.split-half.spearman")).isBetween(-1.0, 1.0);
+      assertThat(last(c, "stability.seed.top-12")).isBetween(0.0, 1.0); // k = the prune size
+      assertThat(last(c, "enrichment.top-100")).isPositive(); // wavy: the snake and worm classes
+      // the replica's share of the cell (the CPU clock ticks in 10 ms: tiny cells may read 0)
+      assertThat(last(c, "stability.cpu-seconds"))
+          .isGreaterThanOrEqualTo(0.0)
+          .isLessThanOrEqualTo(last(c, "cpu-seconds"));
+      assertThat(last(c, "cpu-seconds")).isPositive();
     }
     for (StoredCell c : byStage.get("prune-set")) {
       assertThat(Files.readAllLines(c.artifact("excluded-ids.txt")))

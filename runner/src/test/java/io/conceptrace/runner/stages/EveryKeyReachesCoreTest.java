@@ -262,8 +262,9 @@ class EveryKeyReachesCoreTest {
           Map.entry(
               "probes.activations",
               semantic("probes.activations = pooled", "probes.sparsity = [dense, 4]")),
-          // One legal value: nothing to change it to; AttributeStage runs TRAK for it.
-          Map.entry("attribution.method", operational("attribution.method = trak")),
+          Map.entry("attribution.method", semantic("attribution.method = grad-dot")),
+          Map.entry("attribution.projections", semantic("attribution.projections = 2")),
+          Map.entry("attribution.target-labels", semantic("attribution.target-labels = concept")),
           Map.entry("attribution.projection-dim", semantic("attribution.projection-dim = 16")),
           Map.entry("attribution.projection", semantic("attribution.projection = rademacher")),
           Map.entry("attribution.lambda", semantic("attribution.lambda = 0.01")),
@@ -494,8 +495,10 @@ class EveryKeyReachesCoreTest {
                 at.get("layer"),
                 concept(e, at.get("concept")),
                 e.attribution().targets(),
+                e.attribution().targetLabels(),
                 e.attribution().pseudoLabels(),
-                e.probes().activations());
+                e.probes().activations(),
+                at.getOrDefault("method", e.attribution().methods().get(0)));
         case Stages.PRUNE_SET -> List.of(at.get("k"), at.get("arm"), c.seed());
         case Stages.REPORT -> List.of(); // reads only its inputs
         default -> throw new AssertionError(c.stage());

@@ -278,6 +278,7 @@ class ReportAndPruneSetTest {
                     List.of(
                         new io.conceptrace.runner.report.StudySummary.Probe(
                             "high-low", "layer 2", "16", 1, 0.5, 0, List.of(0.5), List.of())),
+                    List.of(),
                     List.of())
                 .metrics())
         .containsOnlyKeys(

@@ -38,6 +38,13 @@ public final class Scalars {
     }
   }
 
+  /** max(x, c), element-wise. */
+  public static NDArray maximum(NDArray x, double c) {
+    try (NDArray s = scalarLike(x, c)) {
+      return x.maximum(s);
+    }
+  }
+
   /** x ·= c, in place. */
   public static NDArray muli(NDArray x, double c) {
     try (NDArray s = scalarLike(x, c)) {

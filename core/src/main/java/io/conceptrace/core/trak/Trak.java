@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.conceptrace.core.nn.Scalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -421,7 +422,7 @@ public final class Trak implements AutoCloseable {
       NDArray phi = projector.project(gradients);
       if (unitRows) {
         // a zero gradient stays zero (its cosine with anything is defined as 0)
-        NDArray norms = phi.norm(new int[] {1}, true).maximum(1e-30f);
+        NDArray norms = Scalars.maximum(phi.norm(new int[] {1}, true), 1e-30f);
         phi = phi.div(norms);
       }
       out.append(phi.toFloatArray(), rows);
@@ -485,7 +486,7 @@ public final class Trak implements AutoCloseable {
               .transpose();
       NDArray a =
           kernel == null
-              ? targetsT.mul(scale)
+              ? Scalars.mul(targetsT, scale)
               : kernel.toNDArray(scope, scale).matMul(targetsT); // k × n_t
       if (sum == null) {
         a = a.mean(new int[] {1}, true); // k × 1

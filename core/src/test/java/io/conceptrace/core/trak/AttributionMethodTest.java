@@ -153,7 +153,8 @@ class AttributionMethodTest {
     assertThat(good.projectionOverlap()).containsOnlyKeys(10); // 100 >= n is left out
     assertThat(good.splitHalfSpearman()).isBetween(-1.0, 1.0); // 3 models: halves {0, 1}, {2}
     assertThat(good.splitHalfOverlap()).containsOnlyKeys(10);
-    assertThat(good.cpuSeconds()).isGreaterThan(0);
+    // A run this small can take less CPU time than the clock's resolution.
+    assertThat(good.cpuSeconds()).isFinite().isNotNegative();
   }
 
   @Test

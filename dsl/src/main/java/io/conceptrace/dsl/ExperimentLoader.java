@@ -347,27 +347,6 @@ public final class ExperimentLoader {
 
   // ---------------------------------------------------------------- typed tree
 
-  /**
-   * Constraints that core enforces at run time and that span sections, asked through core's own
-   * predicates so that a study never fails late on something its file already said.
-   */
-  private static void crossSectionChecks(
-      ConfigReader r, Map<String, Concept> concepts, Probes probes) {
-    boolean sparse = probes.sparsity().stream().anyMatch(s -> !s.dense());
-    if (sparse) {
-      for (Concept c : concepts.values()) {
-        // Reported at the key that gives this concept's epochs.
-        String key =
-            c.probeEpochs().isPresent()
-                ? "concepts." + c.name() + ".probe-epochs"
-                : "probes.epochs";
-        io.conceptrace.core.probe.ProbeSpec.sparseEpochsProblem(probes.epochsFor(c))
-            .filter(m -> !r.hasProblem(key))
-            .ifPresent(m -> r.problem(key, m));
-      }
-    }
-  }
-
   private Experiment build(Path file, ConfigReader r) {
     String name = r.string("experiment.name", "experiment");
     if (!r.isNull("experiment.name") && !StoreNames.isSafe(name)) {
@@ -400,7 +379,6 @@ public final class ExperimentLoader {
     Probes probes = probes(r, spec);
     Attribution attribution = attribution(r, training, spec);
     Prune prune = prune(r, data, probes, concepts);
-    crossSectionChecks(r, concepts, probes);
     Optional<ScriptBlock> exclude = r.script("matrix.exclude");
     exclude.ifPresent(b -> compile(r, b, ScriptKind.FILTER));
     Tracking tracking =

@@ -144,7 +144,7 @@ class ExperimentLoaderTest {
         .containsExactly(
             file
                 + ":2: concepts.wavy.probe-epochs: a sparse probe needs >= 2 epochs (half dense,"
-                + " half sparse), got 1");
+                + " half sparse), got 1 (probes.sparsity has 16)");
     assertThat(problems(study(dir, "concepts.wavy.probe-epochs = 2\n"))).isEmpty();
   }
 

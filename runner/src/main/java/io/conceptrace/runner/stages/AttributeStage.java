@@ -212,8 +212,8 @@ final class AttributeStage implements StageRunner {
         "split-half-spearman", Double.isNaN(s.splitHalfSpearman()) ? null : s.splitHalfSpearman());
     out.put("split-half-top-k-overlap", keyed(s.splitHalfOverlap()));
     out.put("enrichment-top-100", Double.isNaN(enrichment) ? null : enrichment);
-    out.put("stability-cpu-seconds", s.cpuSeconds());
-    out.put("cell-cpu-seconds", cellCpuSeconds);
+    // CPU times are metrics only: the artifact holds what the same inputs always give, so a
+    // recomputed cell has the same bytes.
     JSON.writeValue(ctx.file(StageFiles.STABILITY).toFile(), out);
   }
 

@@ -9,7 +9,7 @@ import java.util.stream.IntStream;
  * How reproducible one attribution's importance ranking is: the same estimator recomputed with an
  * independent second projection (another seed per model), and split-half over the ensemble (the
  * first ⌈M/2⌉ models against the rest). Spearman's ρ over all training images, and the overlap of
- * the top-k sets |top_k(a) ∩ top_k(b)| / k for the prune sizes and 100. A ranking whose top-k sets
+ * the top-k sets |top_k(a) ∩ top_k(b)| / k for the given sizes and 100. A ranking whose top-k sets
  * change with the projection seed is mostly projection noise, and so is any verdict drawn from
  * removing them.
  *

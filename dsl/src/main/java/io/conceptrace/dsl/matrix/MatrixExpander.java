@@ -3,10 +3,10 @@ package io.conceptrace.dsl.matrix;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.Experiment.Arm;
 import io.conceptrace.dsl.Experiment.Concept;
-import io.conceptrace.dsl.Experiment.Optimizer;
 import io.conceptrace.dsl.Experiment.Sparsity;
-import io.conceptrace.dsl.Experiment.Split;
-import io.conceptrace.dsl.Experiment.Training;
+import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.dsl.cell.CellSpecs;
+import io.conceptrace.dsl.cell.ReportCellSpec;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,29 +16,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.function.LongFunction;
 
 /**
  * Expands an {@link Experiment} into its {@link RunMatrix}.
  *
- * <p>Each cell's settings hold exactly what affects its result, so that e.g. probe settings never
- * reach a base model's hash, and a new layer adds cells without touching existing ones. Only the
- * {@code report} cell reads everything, so its id changes whenever the matrix does.
+ * <p>Each cell gets a typed spec ({@link CellSpecs}) holding exactly what its stage computes with,
+ * so that e.g. probe settings never reach a base model's hash, and a new layer adds cells without
+ * touching existing ones. The {@code report} cell reads every result, so its id changes whenever
+ * the matrix does.
  */
 public final class MatrixExpander {
-  /**
-   * Marks cells whose computation changed meaning under unchanged settings (issue 14:
-   * random-resized crops, progressive resolution and the triangular start-factor reach the trainer;
-   * probe augmentation and the SGD probe optimizer reach the probe trainer; a folder concept's
-   * test-positives reach its concept set). Before, such cells were computed as pad-crop, full
-   * resolution, a ramp from 0, cached activations, Adam and positives held out of one folder; the
-   * marker gives them new ids, so those results are never reused under the new meaning. Cells that
-   * computed the same thing before and after keep their ids.
-   */
-  static final String REVISION_KEY = "revision";
-
-  static final int REVISION = 2;
-
   private final Optional<KotlinScriptHost> scripts;
 
   /**
@@ -94,6 +82,7 @@ public final class MatrixExpander {
 
   private static final class Builder {
     private final Experiment e;
+    private final CellSpecs specs;
     private final List<Cell> cells = new ArrayList<>();
     private final Set<String> ids = new HashSet<>();
     private Optional<KotlinScriptHost.CellFilter> filter = Optional.empty();
@@ -101,14 +90,14 @@ public final class MatrixExpander {
 
     Builder(Experiment e) {
       this.e = e;
+      this.specs = new CellSpecs(e);
     }
 
     void build() {
       List<Optional<Cell>> bases = new ArrayList<>();
       for (int m = 0; m < e.training().ensemble(); m++) {
         Map<String, String> at = coords("member", m);
-        Map<String, Object> s = baseSettings();
-        bases.add(add(Stages.TRAIN_BASE, at, s, List.of()));
+        bases.add(add(Stages.TRAIN_BASE, at, specs::train, List.of()));
       }
       List<Cell> reportInputs = new ArrayList<>();
       Map<String, Cell> attributeCells = new LinkedHashMap<>();
@@ -126,7 +115,7 @@ public final class MatrixExpander {
                           add(
                               Stages.PROBE,
                               at,
-                              probeSettings(concept, layer, sparsity),
+                              seed -> specs.probe(concept, layer, sparsity, seed),
                               List.of(bc.id()))));
               probes.get(m).ifPresent(reportInputs::add);
             }
@@ -139,12 +128,11 @@ public final class MatrixExpander {
             bases.forEach(c -> inputs.add(c.orElseThrow().id()));
             probes.forEach(c -> inputs.add(c.orElseThrow().id()));
             for (String method : e.attribution().methods()) {
-              Map<String, Object> s = new TreeMap<>();
-              s.put("concept", conceptSettings(concept));
-              s.put("layer", layer);
-              s.put("sparsity", sparsity.label());
-              s.put("attribution", attributionSettings(method));
-              add(Stages.ATTRIBUTE, methodCoords(concept, layer, sparsity, method), s, inputs)
+              add(
+                      Stages.ATTRIBUTE,
+                      methodCoords(concept, layer, sparsity, method),
+                      seed -> specs.attribute(concept, layer, method, seed),
+                      inputs)
                   .ifPresent(
                       c -> {
                         attributeCells.put(key(concept, layer, sparsity, method), c);
@@ -169,10 +157,12 @@ public final class MatrixExpander {
                   Map<String, String> at = methodCoords(concept, layer, sparsity, method);
                   at.put("k", Integer.toString(k));
                   at.put("arm", word(arm));
-                  Map<String, Object> s = new TreeMap<>();
-                  s.put("k", k);
-                  s.put("arm", word(arm));
-                  Optional<Cell> pruneSet = add(Stages.PRUNE_SET, at, s, List.of(attribute.id()));
+                  Optional<Cell> pruneSet =
+                      add(
+                          Stages.PRUNE_SET,
+                          at,
+                          seed -> specs.pruneSet(k, arm, seed),
+                          List.of(attribute.id()));
                   if (pruneSet.isEmpty()) {
                     continue;
                   }
@@ -181,14 +171,14 @@ public final class MatrixExpander {
                     Map<String, String> rat = new LinkedHashMap<>(at);
                     rat.put("member", Integer.toString(m));
                     Optional<Cell> retrain =
-                        add(Stages.RETRAIN, rat, baseSettings(), List.of(pruneSet.get().id()));
+                        add(Stages.RETRAIN, rat, specs::train, List.of(pruneSet.get().id()));
                     if (retrain.isEmpty()) {
                       continue;
                     }
                     add(
                             Stages.REPROBE,
                             rat,
-                            probeSettings(concept, layer, sparsity),
+                            seed -> specs.probe(concept, layer, sparsity, seed),
                             List.of(retrain.get().id()))
                         .ifPresent(reportInputs::add);
                   }
@@ -199,7 +189,7 @@ public final class MatrixExpander {
         }
       }
       List<String> inputs = reportInputs.stream().map(Cell::id).toList();
-      add(Stages.REPORT, new LinkedHashMap<>(), new TreeMap<>(), inputs);
+      add(Stages.REPORT, new LinkedHashMap<>(), ReportCellSpec::new, inputs);
     }
 
     private static String key(Concept c, String layer, Sparsity s, String method) {
@@ -230,22 +220,20 @@ public final class MatrixExpander {
     }
 
     /**
-     * Adds a cell unless the filter excludes it; the seed is derived from the coordinates and
-     * becomes part of the settings.
+     * Adds a cell unless the filter excludes it; its spec gets the seed derived from the
+     * coordinates.
      */
     private Optional<Cell> add(
-        String stage, Map<String, String> at, Map<String, Object> settings, List<String> inputs) {
+        String stage,
+        Map<String, String> at,
+        LongFunction<? extends CellSpec> spec,
+        List<String> inputs) {
       if (filter.isPresent() && filter.get().excludes(view(stage, at))) {
         excluded++;
         return Optional.empty();
       }
-      Map<String, Object> s = new TreeMap<>(settings);
-      long seed = CellHash.seed(e.seed(), stage, at);
-      if (!stage.equals(Stages.REPORT)) {
-        s.put("seed", seed);
-      }
-      String id = CellHash.id(stage, s, inputs);
-      Cell cell = new Cell(id, stage, at, s, inputs, seed);
+      Cell cell = Cell.of(stage, at, spec.apply(CellHash.seed(e.seed(), stage, at)), inputs);
+      String id = cell.id();
       if (ids.add(id)) {
         cells.add(cell);
       }
@@ -263,174 +251,6 @@ public final class MatrixExpander {
           at.containsKey("k") ? Integer.valueOf(at.get("k")) : null,
           at.get("arm"),
           at.containsKey("member") ? Integer.valueOf(at.get("member")) : null);
-    }
-
-    // ------------------------------------------------------------ settings per stage
-
-    private Map<String, Object> baseSettings() {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("data", dataSettings());
-      s.put("model", modelSettings());
-      s.put("training", trainingSettings(e.training()));
-      return s;
-    }
-
-    private Map<String, Object> dataSettings() {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("source", e.data().source());
-      s.put("classes", e.data().classes());
-      s.put("image-size", e.data().imageSize());
-      s.put("channels", e.data().channels());
-      s.put("train", splitSettings(e.data().train()));
-      s.put("val", splitSettings(e.data().val()));
-      // The per-class subsets are sampled once per experiment seed, the same for every model.
-      s.put("subset-seed", CellHash.seed(e.seed(), "data", Map.of()));
-      return s;
-    }
-
-    private static Map<String, Object> splitSettings(Split split) {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("path", split.path().map(Object::toString).orElse(null));
-      s.put("per-class", split.perClass().isPresent() ? split.perClass().getAsInt() : null);
-      s.put("fraction", split.fraction());
-      return s;
-    }
-
-    private Map<String, Object> modelSettings() {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("arch", e.model().arch());
-      s.put("width", e.model().width());
-      s.put("stem", word(e.model().stem()));
-      return s;
-    }
-
-    /** Everything about training one model; the ensemble size is not here (it adds models). */
-    private static Map<String, Object> trainingSettings(Training t) {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("epochs", t.epochs());
-      s.put("batch-size", t.batchSize());
-      s.put("optimizer", optimizerSettings(t.optimizer()));
-      Map<String, Object> schedule = new TreeMap<>();
-      schedule.put("kind", word(t.schedule().kind()));
-      schedule.put("peak-epoch", t.schedule().peakEpoch());
-      schedule.put("start-factor", t.schedule().startFactor());
-      schedule.put("step-every", t.schedule().stepEvery());
-      schedule.put("step-factor", t.schedule().stepFactor());
-      s.put("schedule", schedule);
-      s.put("weight-decay", t.weightDecay());
-      s.put("weight-decay-batchnorm", t.weightDecayBatchnorm());
-      s.put("label-smoothing", t.labelSmoothing());
-      Map<String, Object> aug = new TreeMap<>();
-      aug.put("flip", t.augmentation().flip());
-      aug.put("crop", word(t.augmentation().crop()));
-      aug.put("crop-padding", t.augmentation().cropPadding());
-      s.put("augmentation", aug);
-      Map<String, Object> res = new TreeMap<>();
-      res.put("enabled", t.progressiveResolution().enabled());
-      if (t.progressiveResolution().enabled()) {
-        res.put("min-size", t.progressiveResolution().minSize());
-        res.put("max-size", t.progressiveResolution().maxSize());
-        res.put("start-epoch", t.progressiveResolution().startEpoch());
-        res.put("end-epoch", t.progressiveResolution().endEpoch());
-      }
-      s.put("progressive-resolution", res);
-      boolean rampFromStartFactor =
-          t.schedule().kind() == Experiment.ScheduleKind.TRIANGULAR && t.schedule().peakEpoch() > 0;
-      if (rampFromStartFactor
-          || t.augmentation().crop() == Experiment.Crop.RANDOM_RESIZED
-          || t.progressiveResolution().enabled()) {
-        s.put(REVISION_KEY, REVISION);
-      }
-      return s;
-    }
-
-    private static Map<String, Object> optimizerSettings(Optimizer o) {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("name", word(o.name()));
-      s.put("lr", o.lr());
-      if (o.name() == Experiment.OptimizerName.SGD) {
-        s.put("momentum", o.momentum());
-        s.put("nesterov", o.nesterov());
-      }
-      return s;
-    }
-
-    private Map<String, Object> probeSettings(Concept concept, String layer, Sparsity sparsity) {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("concept", conceptSettings(concept));
-      s.put("layer", layer);
-      s.put("sparsity", sparsity.label());
-      Map<String, Object> p = new TreeMap<>();
-      p.put("epochs", e.probes().epochsFor(concept));
-      p.put("batch-size", e.probes().batchSize());
-      p.put("optimizer", optimizerSettings(e.probes().optimizer()));
-      p.put("weight-decay", e.probes().weightDecay());
-      p.put("augmentation", e.probes().augmentation());
-      p.put("activations", word(e.probes().activations()));
-      if (e.probes().augmentation()
-          || e.probes().optimizer().name() == Experiment.OptimizerName.SGD) {
-        p.put(REVISION_KEY, REVISION);
-      }
-      s.put("probes", p);
-      return s;
-    }
-
-    /** What defines a concept's example sets (its name only through the seed). */
-    private Map<String, Object> conceptSettings(Concept c) {
-      Map<String, Object> s = new TreeMap<>();
-      s.put("kind", word(c.kind()));
-      switch (c.kind()) {
-        case CLASSES -> {
-          if (!c.classIds().isEmpty() || c.classNames().isEmpty()) {
-            s.put(
-                "classes",
-                c.classIds().isEmpty() && c.classesScript().isPresent() ? List.of() : c.classIds());
-          }
-          if (c.classIds().size() != c.classNames().size()) {
-            s.put("class-names", c.classNames());
-          }
-          if (c.classIds().isEmpty() && c.classNames().isEmpty()) {
-            c.classesScript().ifPresent(b -> s.put("classes-kotlin", b.source()));
-          }
-        }
-        case PREDICATE -> {
-          s.put("script", c.script().map(b -> b.source().strip()).orElse(""));
-          s.put("threshold", c.threshold().isPresent() ? c.threshold().getAsDouble() : null);
-        }
-        case FOLDER -> {
-          s.put("positives", c.positives().map(Object::toString).orElse(null));
-          s.put("test-positives", c.testPositives().map(Object::toString).orElse(null));
-          s.put("test-fraction", c.testFraction());
-          if (c.testPositives().isPresent()) {
-            // Before revision 2 the test folder was ignored (test positives held out of positives).
-            s.put(REVISION_KEY, REVISION);
-          }
-        }
-        case RELATIVE -> {
-          s.put("a", conceptSettings(e.concepts().get(c.a().orElseThrow())));
-          s.put("b", conceptSettings(e.concepts().get(c.b().orElseThrow())));
-        }
-      }
-      s.put("max-positives", c.maxPositives().isPresent() ? c.maxPositives().getAsInt() : null);
-      // Negatives are sampled with a seed of their own, the same for every model and layer.
-      s.put("sample-seed", CellHash.seed(e.seed(), "concept", Map.of("concept", c.name())));
-      return s;
-    }
-
-    private Map<String, Object> attributionSettings(String method) {
-      Map<String, Object> s = new TreeMap<>();
-      var a = e.attribution();
-      s.put("method", method);
-      s.put("projection-dim", a.projectionDim());
-      s.put("projections", a.projections());
-      s.put("projection", word(a.projection()));
-      s.put("lambda", a.lambda());
-      s.put("targets", word(a.targets()));
-      s.put("target-labels", word(a.targetLabels()));
-      s.put("pseudo-labels", a.pseudoLabels());
-      s.put("parameter-groups", a.parameterGroups());
-      s.put("kernel-mode", word(a.kernelMode()));
-      return s;
     }
 
     private static String word(Enum<?> v) {

@@ -1,5 +1,6 @@
 package io.conceptrace.runner.exec;
 
+import io.conceptrace.dsl.cell.CellSpec;
 import io.conceptrace.store.CellRecord;
 import io.conceptrace.store.CellWriter;
 import io.conceptrace.store.Metric;
@@ -57,6 +58,20 @@ public final class CellContext {
 
   public PlannedCell cell() {
     return cell;
+  }
+
+  /** The cell's typed spec, as the stage that runs it expects it. */
+  public <T extends CellSpec> T spec(Class<T> type) {
+    CellSpec spec = cell.spec();
+    if (!type.isInstance(spec)) {
+      throw new IllegalStateException(
+          cell.label()
+              + " has a "
+              + spec.getClass().getSimpleName()
+              + ", not a "
+              + type.getSimpleName());
+    }
+    return type.cast(spec);
   }
 
   /**

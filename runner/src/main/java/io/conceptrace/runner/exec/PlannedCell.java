@@ -1,13 +1,14 @@
 package io.conceptrace.runner.exec;
 
+import io.conceptrace.dsl.cell.CellSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * One unit of work as the executor sees it: an id, a stage, the ids it consumes, and what to show
- * and record about it. The executor never looks inside {@link #settings()}; only the stage runners
- * do. The dsl's {@code Cell} has the same accessors, so adapting it is one line.
+ * and record about it. The executor never looks inside {@link #spec()}; only the stage runners do.
+ * The dsl's {@code Cell} has the same accessors, so adapting it is one line.
  */
 public interface PlannedCell {
   /** Content hash of the cell's settings and inputs; the run store's directory name. */
@@ -19,8 +20,13 @@ public interface PlannedCell {
   /** The cell's place in the run matrix, e.g. {@code concept=wavy, layer=layer3}. */
   Map<String, String> coordinates();
 
-  /** The resolved settings that affect the result (JSON-compatible values). */
+  /**
+   * The spec's canonical form: what is hashed into the id and recorded (JSON-compatible values).
+   */
   Map<String, Object> settings();
+
+  /** Everything the cell computes with: the one thing its stage reads besides its inputs. */
+  CellSpec spec();
 
   /** Ids of the cells whose complete outputs this cell reads. */
   List<String> inputs();

@@ -13,20 +13,19 @@ import io.conceptrace.core.data.Subsets;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.probe.LinearProbe;
+import io.conceptrace.core.probe.Pooling;
 import io.conceptrace.core.train.TrainedModel;
 import io.conceptrace.core.trak.AttributionMethod;
 import io.conceptrace.core.trak.BatchSource;
 import io.conceptrace.core.trak.ConceptModel;
-import io.conceptrace.core.trak.EnsembleMode;
 import io.conceptrace.core.trak.NetworkSubnetwork;
-import io.conceptrace.core.trak.ParameterGroups;
 import io.conceptrace.core.trak.ProbeHead;
-import io.conceptrace.core.trak.ProjectionKind;
 import io.conceptrace.core.trak.Stability;
 import io.conceptrace.core.trak.Trak;
 import io.conceptrace.core.trak.TrakOutputs;
 import io.conceptrace.core.trak.TrakSpec;
 import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.AttributeCellSpec;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
@@ -65,69 +64,46 @@ final class AttributeStage implements StageRunner {
 
   private static final int LABEL_BATCH = 128;
 
-  private final Experiment experiment;
   private final StudyData data;
   private final Concepts concepts;
   private final ComputeEngine engine;
 
-  AttributeStage(Experiment experiment, StudyData data, Concepts concepts, ComputeEngine engine) {
-    this.experiment = experiment;
+  AttributeStage(StudyData data, Concepts concepts, ComputeEngine engine) {
     this.data = data;
     this.concepts = concepts;
     this.engine = engine;
   }
 
-  /** What TRAK receives for one attribution cell. */
-  static TrakSpec spec(Experiment.Attribution a, long seed) {
-    return TrakSpec.defaults(a.projectionDim())
-        .withProjection(
-            a.projection() == Experiment.Projection.GAUSSIAN
-                ? ProjectionKind.GAUSSIAN
-                : ProjectionKind.RADEMACHER,
-            a.projectionDim(),
-            seed)
-        .withRidge(a.lambda())
-        .withEnsembleMode(
-            a.kernelMode() == Experiment.KernelMode.REFERENCE
-                ? EnsembleMode.TRAKER
-                : EnsembleMode.PLAIN)
-        .withParameters(ParameterGroups.parse(String.join("+", a.parameterGroups())))
-        .withBatchSize(a.batchSize())
-        .withProjections(a.projections());
-  }
-
   @Override
   public StoredCell run(CellContext ctx) throws Exception {
-    String layer = ctx.cell().coordinates().get("layer");
+    AttributeCellSpec cell = ctx.spec(AttributeCellSpec.class);
+    String layer = cell.layer();
     List<StoredCell> bases = ctx.inputs(Stages.TRAIN_BASE);
     List<StoredCell> probes = ctx.inputs(Stages.PROBE);
     if (bases.isEmpty() || bases.size() != probes.size()) {
       throw new CellFailedException(
           "TRAK needs one probe per base model, got " + bases.size() + " and " + probes.size());
     }
-    Experiment.Attribution a = experiment.attribution();
-    AttributionMethod method =
-        AttributionMethod.ofWord(
-            ctx.cell().coordinates().getOrDefault("method", a.methods().get(0)));
-    int designated = a.pseudoLabels();
+    AttributionMethod method = cell.method();
+    int designated = cell.pseudoLabelMember();
     if (designated < 0 || designated >= bases.size()) {
       throw new CellFailedException(
           "attribution.pseudo-labels = " + designated + " is not a member of the ensemble");
     }
-    ConceptSet set = concepts.get(ctx.cell().coordinates().get("concept"));
-    concepts.describe(ctx, ctx.cell().coordinates().get("concept"), set);
+    ConceptSet set = concepts.get(cell.concept());
+    concepts.describe(ctx, cell.concept(), set);
     // After the concept set, which the first cell of a process builds (a Kotlin predicate is
     // compiled and run over every image): the CPU time of the attribution itself.
     long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
     ImageDataset targets =
-        switch (a.targets()) {
+        switch (cell.targets()) {
           case VAL -> data.val();
           case CONCEPT_TEST -> set.test();
           case CONCEPT_POSITIVES -> positives(set.test());
         };
-    boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;
-    TrakSpec spec = spec(a, ctx.seed());
+    boolean pooled = cell.probePooling() == Pooling.AVG;
+    TrakSpec spec = cell.trak();
     Path work = ctx.writer().directory().resolve(WORK_DIR);
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         Trak trak = new Trak(spec, method, work, manager, train.size(), targets.size())) {
@@ -138,9 +114,9 @@ final class AttributeStage implements StageRunner {
         BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
         targetLabels =
-            a.targetLabels() == Experiment.TargetLabels.PROBE
+            cell.targetLabels() == Experiment.TargetLabels.PROBE
                 ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
-                : conceptLabels(set, a.targets());
+                : conceptLabels(set, cell.targets());
       }
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
@@ -168,7 +144,7 @@ final class AttributeStage implements StageRunner {
       }
       TrakOutputs.write(ctx.writer().directory(), result, ids, classes, spec.topK());
       double cellCpu = (Trak.processCpuNanos() - cpu0) / 1e9;
-      Stability stability = Stability.of(result, experiment.prune().sizes());
+      Stability stability = Stability.of(result, cell.stabilityTopK());
       Optional<boolean[]> carriers = carriers(set.spec(), train);
       double enrichment =
           carriers.map(c -> enrichment(result.importance(), c, ENRICHMENT_TOP)).orElse(Double.NaN);

@@ -4,7 +4,8 @@ import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ConceptSet;
 import io.conceptrace.core.concept.ConceptSpec;
 import io.conceptrace.dsl.Experiment;
-import io.conceptrace.dsl.matrix.CellHash;
+import io.conceptrace.dsl.cell.CellSpecs;
+import io.conceptrace.dsl.cell.ConceptRef;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.runner.exec.CellContext;
 import java.util.HashMap;
@@ -17,14 +18,34 @@ import java.util.Optional;
  */
 final class Concepts {
   private final Experiment experiment;
+  private final CellSpecs specs;
   private final StudyData data;
   private final Optional<KotlinScriptHost> scripts;
   private final Map<String, ConceptSet> sets = new HashMap<>();
 
   Concepts(Experiment experiment, StudyData data, Optional<KotlinScriptHost> scripts) {
     this.experiment = experiment;
+    this.specs = new CellSpecs(experiment);
     this.data = data;
     this.scripts = scripts;
+  }
+
+  /**
+   * The sets of the concept a cell reads; fails unless the cell's definition is the one this
+   * registry builds (a cell planned from another version of the file must not read other sets).
+   */
+  ConceptSet get(ConceptRef ref) {
+    ConceptRef own = specs.concept(concept(ref.name()));
+    if (!own.equals(ref)) {
+      throw new IllegalStateException(
+          "concept "
+              + ref.name()
+              + ": the cell's definition "
+              + ref.definition()
+              + " is not the study's "
+              + own.definition());
+    }
+    return get(ref.name());
   }
 
   synchronized ConceptSet get(String name) {
@@ -37,8 +58,8 @@ final class Concepts {
               .setSpec(spec(c))
               .setTrainSource(data.train())
               .setTestSource(data.val())
-              // The same seed the run matrix records as concept.sample-seed.
-              .optSeed(CellHash.seed(experiment.seed(), "concept", Map.of("concept", name)))
+              // The seed the cells' concept definitions record as sample-seed.
+              .optSeed(specs.conceptSampleSeed(name))
               .optFolderTestFraction(c.testFraction());
       c.maxPositives().ifPresent(b::optMaxPositives);
       set = b.build();
@@ -51,8 +72,8 @@ final class Concepts {
    * Records in the cell's provenance what its concept set is, by class name rather than id, so that
    * MLflow shows it with the run's concept dataset.
    */
-  void describe(CellContext ctx, String name, ConceptSet set) {
-    Experiment.Concept c = concept(name);
+  void describe(CellContext ctx, ConceptRef ref, ConceptSet set) {
+    Experiment.Concept c = concept(ref.name());
     if (!c.classNames().isEmpty()) {
       ctx.provenance("concept.classes", String.join(", ", c.classNames()));
     }

@@ -1,5 +1,6 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.dsl.cell.CellSpec;
 import io.conceptrace.dsl.matrix.Cell;
 import io.conceptrace.dsl.matrix.RunMatrix;
 import io.conceptrace.runner.exec.PlannedCell;
@@ -45,6 +46,11 @@ public record MatrixCell(Cell cell) implements PlannedCell {
   @Override
   public Map<String, Object> settings() {
     return cell.settings();
+  }
+
+  @Override
+  public CellSpec spec() {
+    return cell.spec();
   }
 
   @Override

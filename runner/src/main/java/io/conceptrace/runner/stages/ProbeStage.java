@@ -11,19 +11,17 @@ import io.conceptrace.core.probe.CachedActivations;
 import io.conceptrace.core.probe.EpochMetrics;
 import io.conceptrace.core.probe.Pooling;
 import io.conceptrace.core.probe.ProbeListener;
-import io.conceptrace.core.probe.ProbeOptimizer;
 import io.conceptrace.core.probe.ProbeSpec;
 import io.conceptrace.core.probe.ProbeTrainer;
 import io.conceptrace.core.probe.TrainedProbe;
 import io.conceptrace.core.train.TrainedModel;
-import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.ProbeCellSpec;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * {@code probe} and {@code reprobe}: a linear (dense or k-sparse) probe for one concept at one
@@ -35,68 +33,23 @@ final class ProbeStage implements StageRunner {
   static final String PROBE_DIR = "probe";
   private static final int EXTRACT_BATCH = 128;
 
-  /**
-   * {@code probes.augmentation = true}: the "standard image augmentations" of the paper's probes,
-   * torchvision's random-resized crop and horizontal flip, at the image's own size.
-   */
-  static final Augmentation PROBE_AUGMENTATION = Augmentation.randomResizedCropAndFlip();
-
-  private final Experiment experiment;
   private final Concepts concepts;
   private final ComputeEngine engine;
 
-  ProbeStage(Experiment experiment, Concepts concepts, ComputeEngine engine) {
-    this.experiment = experiment;
+  ProbeStage(Concepts concepts, ComputeEngine engine) {
     this.concepts = concepts;
     this.engine = engine;
   }
 
-  /**
-   * How the probe's training images are augmented on the fly; empty: cached, un-augmented
-   * activations.
-   */
-  static Optional<Augmentation> augmentation(Experiment.Probes p) {
-    return p.augmentation() ? Optional.of(PROBE_AUGMENTATION) : Optional.empty();
-  }
-
-  /** What the probe trainer receives for one probe cell. */
-  static ProbeSpec spec(
-      Experiment.Probes p, Experiment.Concept concept, Experiment.Sparsity sparsity, long seed) {
-    Pooling pooling = p.activations() == Experiment.Activations.POOLED ? Pooling.AVG : Pooling.FLAT;
-    ProbeOptimizer optimizer =
-        switch (p.optimizer().name()) {
-          case ADAM -> ProbeOptimizer.ADAM;
-          case SGD -> ProbeOptimizer.sgd(p.optimizer().momentum(), p.optimizer().nesterov());
-        };
-    return new ProbeSpec(
-        p.epochsFor(concept),
-        p.optimizer().lr(),
-        p.batchSize(),
-        p.weightDecay(),
-        sparsity.dense() ? OptionalInt.empty() : OptionalInt.of(sparsity.k()),
-        seed,
-        pooling,
-        optimizer);
-  }
-
   @Override
   public StoredCell run(CellContext ctx) throws Exception {
-    String conceptName = ctx.cell().coordinates().get("concept");
-    String layer = ctx.cell().coordinates().get("layer");
-    String sparsity = ctx.cell().coordinates().get("sparsity");
+    ProbeCellSpec cell = ctx.spec(ProbeCellSpec.class);
+    String layer = cell.layer();
     StoredCell model =
         ctx.input(ctx.cell().stage().equals(Stages.REPROBE) ? Stages.RETRAIN : Stages.TRAIN_BASE);
-    ConceptSet set = concepts.get(conceptName);
-    concepts.describe(ctx, conceptName, set);
-    Experiment.Probes p = experiment.probes();
-    ProbeSpec spec =
-        spec(
-            p,
-            concepts.concept(conceptName),
-            sparsity.equals("dense")
-                ? Experiment.Sparsity.DENSE
-                : new Experiment.Sparsity(Integer.parseInt(sparsity)),
-            ctx.seed());
+    ConceptSet set = concepts.get(cell.concept());
+    concepts.describe(ctx, cell.concept(), set);
+    ProbeSpec spec = cell.probe();
     Pooling pooling = spec.pooling();
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         TrainedModel.Checkpoint checkpoint =
@@ -109,7 +62,7 @@ final class ProbeStage implements StageRunner {
               BatchEncoder.evaluation(checkpoint.normalization()),
               EXTRACT_BATCH);
       ActivationSource train;
-      Optional<Augmentation> augmentation = augmentation(p);
+      Optional<Augmentation> augmentation = cell.augmentation();
       if (augmentation.isPresent()) {
         // Every probe batch is a fresh random view of its images, through the frozen subnetwork.
         train =

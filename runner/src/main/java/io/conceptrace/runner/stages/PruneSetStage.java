@@ -1,5 +1,7 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.PruneSetCellSpec;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
@@ -8,7 +10,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -24,9 +25,8 @@ public final class PruneSetStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     StoredCell attribute = ctx.input(io.conceptrace.dsl.matrix.Stages.ATTRIBUTE);
     List<RankingFile.Entry> ranking = RankingFile.read(attribute.artifact(StageFiles.RANKING));
-    int k = ((Number) ctx.cell().settings().get("k")).intValue();
-    String arm = String.valueOf(ctx.cell().settings().get("arm"));
-    List<RankingFile.Entry> excluded = choose(ranking, k, arm, ctx.rng());
+    PruneSetCellSpec spec = ctx.spec(PruneSetCellSpec.class);
+    List<RankingFile.Entry> excluded = choose(ranking, spec.k(), spec.arm(), ctx.rng());
     Files.write(
         ctx.file(StageFiles.EXCLUDED_IDS), excluded.stream().map(RankingFile.Entry::id).toList());
     ctx.metric("excluded", 0, excluded.size());
@@ -38,7 +38,7 @@ public final class PruneSetStage implements StageRunner {
   }
 
   static List<RankingFile.Entry> choose(
-      List<RankingFile.Entry> ranking, int k, String arm, Random rng) {
+      List<RankingFile.Entry> ranking, int k, Experiment.Arm arm, Random rng) {
     if (k < 1 || k > ranking.size()) {
       throw new CellFailedException(
           "prune size k="
@@ -47,10 +47,10 @@ public final class PruneSetStage implements StageRunner {
               + ranking.size()
               + " ranked training images");
     }
-    return switch (arm.toLowerCase(Locale.ROOT)) {
-      case "top" -> List.copyOf(ranking.subList(0, k));
-      case "bottom" -> List.copyOf(ranking.subList(ranking.size() - k, ranking.size()));
-      case "random" -> {
+    return switch (arm) {
+      case TOP -> List.copyOf(ranking.subList(0, k));
+      case BOTTOM -> List.copyOf(ranking.subList(ranking.size() - k, ranking.size()));
+      case RANDOM -> {
         // Drawn from the ids in a fixed order unrelated to the scores, so the control does not
         // depend on the attribution at all.
         List<RankingFile.Entry> pool = new ArrayList<>(ranking);
@@ -63,8 +63,6 @@ public final class PruneSetStage implements StageRunner {
         }
         yield List.copyOf(pool.subList(0, k));
       }
-      default ->
-          throw new CellFailedException("unknown prune arm '" + arm + "' (top, random, bottom)");
     };
   }
 }

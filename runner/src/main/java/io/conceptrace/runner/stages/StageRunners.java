@@ -34,12 +34,12 @@ public final class StageRunners {
     Experiment experiment = inputs.experiment();
     StudyData data = inputs.data();
     Concepts concepts = inputs.concepts();
-    TrainStage train = new TrainStage(experiment, data, engine);
-    ProbeStage probe = new ProbeStage(experiment, concepts, engine);
+    TrainStage train = new TrainStage(data, engine);
+    ProbeStage probe = new ProbeStage(concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();
     out.put(Stages.TRAIN_BASE, train);
     out.put(Stages.PROBE, probe);
-    out.put(Stages.ATTRIBUTE, new AttributeStage(experiment, data, concepts, engine));
+    out.put(Stages.ATTRIBUTE, new AttributeStage(data, concepts, engine));
     out.put(Stages.RETRAIN, train);
     out.put(Stages.REPROBE, probe);
     out.put(Stages.PRUNE_SET, new PruneSetStage());

@@ -9,7 +9,7 @@ import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.data.Subsets;
 import io.conceptrace.core.data.SyntheticShapes;
 import io.conceptrace.dsl.Experiment;
-import io.conceptrace.dsl.matrix.CellHash;
+import io.conceptrace.dsl.cell.DataSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,28 +27,36 @@ final class StudyData {
 
   private static final int NORMALIZATION_SAMPLES = 1000;
 
-  private final Experiment experiment;
-  private final long subsetSeed;
+  private final DataSpec spec;
   private ImageDataset train;
   private ImageDataset val;
   private Normalization normalization;
 
-  StudyData(Experiment experiment) {
-    this.experiment = experiment;
-    // The same seed the run matrix records as data.subset-seed in every model cell.
-    this.subsetSeed = CellHash.seed(experiment.seed(), "data", Map.of());
+  StudyData(DataSpec spec) {
+    this.spec = spec;
+  }
+
+  /**
+   * Fails unless a cell's data spec is the one these sets were opened with (a cell planned from
+   * another version of the file must not silently read these images).
+   */
+  void check(DataSpec cellData) {
+    if (!cellData.equals(spec)) {
+      throw new IllegalStateException(
+          "the cell's data " + cellData.canonical() + " is not the study's " + spec.canonical());
+    }
   }
 
   synchronized ImageDataset train() {
     if (train == null) {
-      train = open(experiment.data().train(), "train");
+      train = open(spec.train(), "train");
     }
     return train;
   }
 
   synchronized ImageDataset val() {
     if (val == null) {
-      val = open(experiment.data().val(), "val");
+      val = open(spec.val(), "val");
     }
     return val;
   }
@@ -58,7 +66,7 @@ final class StudyData {
     if (normalization == null) {
       normalization =
           switch (source()) {
-            case "fashion-mnist" -> Normalization.fashionMnist(experiment.data().channels());
+            case "fashion-mnist" -> Normalization.fashionMnist(spec.channels());
             case "cifar10" -> Normalization.CIFAR10;
             default -> Normalization.estimate(train(), NORMALIZATION_SAMPLES);
           };
@@ -67,11 +75,12 @@ final class StudyData {
   }
 
   private String source() {
-    return experiment.data().source().toLowerCase(Locale.ROOT);
+    return spec.source().toLowerCase(Locale.ROOT);
   }
 
   private ImageDataset open(Experiment.Split split, String name) {
-    Experiment.Data d = experiment.data();
+    DataSpec d = spec;
+    long subsetSeed = spec.subsetSeed();
     boolean isTrain = name.equals("train");
     ImageDataset ds =
         switch (source()) {

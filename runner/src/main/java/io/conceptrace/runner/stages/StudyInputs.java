@@ -4,6 +4,7 @@ import io.conceptrace.core.BadInputException;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.Experiment.ConceptKind;
 import io.conceptrace.dsl.Problem;
+import io.conceptrace.dsl.cell.CellSpecs;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.dsl.script.ScriptBlock;
 import io.conceptrace.dsl.script.ScriptException;
@@ -32,7 +33,7 @@ public final class StudyInputs {
    */
   public StudyInputs(Experiment experiment, Optional<KotlinScriptHost> scripts) {
     this.experiment = experiment;
-    this.data = new StudyData(experiment);
+    this.data = new StudyData(new CellSpecs(experiment).data());
     this.concepts = new Concepts(experiment, data, scripts);
   }
 

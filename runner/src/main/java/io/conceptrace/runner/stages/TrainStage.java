@@ -1,19 +1,15 @@
 package io.conceptrace.runner.stages;
 
 import ai.djl.ndarray.NDManager;
-import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.data.Subsets;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.train.BaseTrainer;
 import io.conceptrace.core.train.EpochMetrics;
-import io.conceptrace.core.train.LrSchedule;
-import io.conceptrace.core.train.OptimizerSpec;
-import io.conceptrace.core.train.ProgressiveResolution;
 import io.conceptrace.core.train.TrainListener;
 import io.conceptrace.core.train.TrainSpec;
 import io.conceptrace.core.train.TrainedModel;
-import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.TrainCellSpec;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
@@ -31,18 +27,19 @@ import java.util.Optional;
 final class TrainStage implements StageRunner {
   static final String MODEL_DIR = "model";
 
-  private final Experiment experiment;
   private final StudyData data;
   private final ComputeEngine engine;
 
-  TrainStage(Experiment experiment, StudyData data, ComputeEngine engine) {
-    this.experiment = experiment;
+  TrainStage(StudyData data, ComputeEngine engine) {
     this.data = data;
     this.engine = engine;
   }
 
   @Override
   public StoredCell run(CellContext ctx) throws Exception {
+    TrainCellSpec cell = ctx.spec(TrainCellSpec.class);
+    data.check(cell.data());
+    TrainSpec spec = cell.training();
     ImageDataset train = data.train();
     if (ctx.cell().stage().equals(Stages.RETRAIN)) {
       StoredCell pruneSet = ctx.input(Stages.PRUNE_SET);
@@ -50,7 +47,6 @@ final class TrainStage implements StageRunner {
       train = Subsets.excluding(train, excluded);
       ctx.metric("train.size", 0, train.size());
     }
-    TrainSpec spec = spec(experiment.training(), ctx.seed());
     int epochs = spec.epochs();
     int imageSize = train.imageSize();
     TrainListener listener =
@@ -79,7 +75,7 @@ final class TrainStage implements StageRunner {
         TrainedModel model =
             new BaseTrainer(manager)
                 .train(
-                    experiment.architecture(),
+                    cell.architecture(),
                     train,
                     Optional.of(data.val()),
                     data.normalization(),
@@ -90,69 +86,5 @@ final class TrainStage implements StageRunner {
           ctx.recordBuilder()
               .timing("train", model.history().stream().mapToDouble(EpochMetrics::seconds).sum()));
     }
-  }
-
-  /** The experiment's training section as the trainer's spec, seeded with the cell's seed. */
-  static TrainSpec spec(Experiment.Training t, long seed) {
-    OptimizerSpec optimizer =
-        switch (t.optimizer().name()) {
-          case SGD ->
-              new OptimizerSpec(
-                  OptimizerSpec.Kind.SGD,
-                  t.optimizer().lr(),
-                  t.optimizer().momentum(),
-                  t.optimizer().nesterov(),
-                  t.weightDecay(),
-                  t.weightDecayBatchnorm(),
-                  0.9,
-                  0.999,
-                  1e-8);
-          case ADAM ->
-              new OptimizerSpec(
-                  OptimizerSpec.Kind.ADAM,
-                  t.optimizer().lr(),
-                  0,
-                  false,
-                  t.weightDecay(),
-                  t.weightDecayBatchnorm(),
-                  0.9,
-                  0.999,
-                  1e-8);
-        };
-    LrSchedule schedule =
-        switch (t.schedule().kind()) {
-          case CONSTANT -> new LrSchedule.Constant();
-          case STEP -> new LrSchedule.Step(t.schedule().stepEvery(), t.schedule().stepFactor());
-          case TRIANGULAR ->
-              new LrSchedule.Triangular(t.schedule().peakEpoch(), t.schedule().startFactor());
-          case COSINE -> new LrSchedule.Cosine(t.schedule().peakEpoch());
-        };
-    Augmentation augmentation =
-        new Augmentation(
-            switch (t.augmentation().crop()) {
-              case NONE -> Augmentation.Crop.NONE;
-              case PAD_CROP -> Augmentation.Crop.PAD_CROP;
-              case RANDOM_RESIZED -> Augmentation.Crop.RANDOM_RESIZED;
-            },
-            t.augmentation().cropPadding(),
-            t.augmentation().flip());
-    Experiment.ProgressiveResolution pr = t.progressiveResolution();
-    Optional<ProgressiveResolution> resolution =
-        pr.enabled()
-            ? Optional.of(
-                new ProgressiveResolution(
-                    pr.minSize(), pr.maxSize(), pr.startEpoch(), pr.endEpoch()))
-            : Optional.empty();
-    return new TrainSpec(
-        t.epochs(),
-        t.batchSize(),
-        optimizer,
-        schedule,
-        t.labelSmoothing(),
-        augmentation,
-        seed,
-        1,
-        Math.max(t.batchSize(), 256),
-        resolution);
   }
 }

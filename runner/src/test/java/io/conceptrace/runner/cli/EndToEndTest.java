@@ -70,7 +70,12 @@ class EndToEndTest {
       assertThat(c.artifacts()).contains("stability.json");
       assertThat(last(c, "stability.seed.spearman")).isBetween(-1.0, 1.0);
       assertThat(last(c, "stability.split-half.spearman")).isBetween(-1.0, 1.0);
-      assertThat(last(c, "stability.seed.top-12")).isBetween(0.0, 1.0); // k = the prune size
+      // the fixed 1-2-5 grid below the 120 training images, not the prune size (12)
+      assertThat(last(c, "stability.seed.top-10")).isBetween(0.0, 1.0);
+      assertThat(last(c, "stability.seed.top-100")).isBetween(0.0, 1.0);
+      assertThat(c.metrics().stream().map(m -> m.name()))
+          .contains("stability.seed.top-20", "stability.seed.top-50")
+          .doesNotContain("stability.seed.top-12", "stability.seed.top-200");
       assertThat(last(c, "enrichment.top-100")).isPositive(); // wavy: the snake and worm classes
       // the replica's share of the cell (the CPU clock ticks in 10 ms: tiny cells may read 0)
       assertThat(last(c, "stability.cpu-seconds"))

@@ -1,5 +1,7 @@
 package io.conceptrace.runner.exec;
 
+import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.dsl.cell.ReportCellSpec;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +14,12 @@ record TestCell(
     List<String> inputs,
     long seed)
     implements PlannedCell {
+
+  /** The executor never reads a spec: a synthetic cell has none of its own. */
+  @Override
+  public CellSpec spec() {
+    return new ReportCellSpec(seed);
+  }
 
   static TestCell of(String id, String stage, List<String> inputs) {
     return new TestCell(

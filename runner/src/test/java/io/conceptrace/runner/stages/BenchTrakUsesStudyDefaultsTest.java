@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.conceptrace.core.trak.TrakSpec;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.ExperimentLoader;
+import io.conceptrace.dsl.cell.CellSpecs;
 import io.conceptrace.runner.cli.CtraceCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class BenchTrakUsesStudyDefaultsTest {
     int k = Integer.parseInt(trak.findOption("-k").defaultValue());
     int batch = Integer.parseInt(trak.findOption("--batch").defaultValue());
 
-    TrakSpec study = AttributeStage.spec(e.attribution(), 0L);
+    TrakSpec study = CellSpecs.trak(e.attribution(), 0L);
     TrakSpec bench = TrakSpec.defaults(k).withBatchSize(batch);
     assertThat(bench).isEqualTo(study);
     assertThat(TrakSpec.defaults(e.attribution().projectionDim())).isEqualTo(study);

@@ -11,7 +11,6 @@ import io.conceptrace.dsl.ExperimentLoader;
 import io.conceptrace.dsl.matrix.Cell;
 import io.conceptrace.dsl.matrix.MatrixExpander;
 import io.conceptrace.dsl.matrix.RunMatrix;
-import io.conceptrace.dsl.matrix.Stages;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,10 +29,10 @@ import org.junit.jupiter.api.Test;
  * is classified here, and the classification is checked on the tiny study.
  *
  * <ul>
- *   <li>{@link Kind#SEMANTIC}: changing the key changes what core receives (the {@code TrainSpec},
- *       {@code ProbeSpec}, {@code TrakSpec}, architecture, data or concept the stage hands over,
- *       built by the stages' own mapping functions) for at least one cell, and the cells whose id
- *       changes are exactly those cells plus everything that depends on them;
+ *   <li>{@link Kind#SEMANTIC}: changing the key changes what core receives (the cell's typed spec:
+ *       the {@code TrainSpec}, {@code ProbeSpec}, {@code TrakSpec}, architecture, data or concept
+ *       its stage hands over) for at least one cell, and the cells whose id changes are exactly
+ *       those cells plus everything that depends on them;
  *   <li>{@link Kind#STRUCTURAL}: the key changes which cells the matrix has;
  *   <li>{@link Kind#OPERATIONAL}: execution, tracking, naming, validation hints: no id changes.
  * </ul>
@@ -472,81 +471,12 @@ class EveryKeyReachesCoreTest {
     }
 
     /**
-     * What the cell's stage hands to core, built by the stages' own mapping functions: the
-     * trainer's spec with the architecture and data, the probe trainer's spec with its layer and
-     * concept, TRAK's spec with what the attribution reads, the prune set's size and arm.
+     * What the cell's stage computes with: its typed spec, the one object the stage reads (the
+     * trainer's, probe trainer's or TRAK's core spec with the architecture, data, concept and the
+     * cell's own keys). Records compare by value, so a key that reaches a stage changes it.
      */
     Object core(Cell c) {
-      Experiment e = experiment;
-      Map<String, String> at = c.coordinates();
-      return switch (c.stage()) {
-        case Stages.TRAIN_BASE, Stages.RETRAIN ->
-            List.of(TrainStage.spec(e.training(), c.seed()), e.architecture(), data(e));
-        case Stages.PROBE, Stages.REPROBE ->
-            List.of(
-                ProbeStage.spec(
-                    e.probes(), e.concepts().get(at.get("concept")), sparsity(at), c.seed()),
-                ProbeStage.augmentation(e.probes()),
-                at.get("layer"),
-                concept(e, at.get("concept")));
-        case Stages.ATTRIBUTE ->
-            List.of(
-                AttributeStage.spec(e.attribution(), c.seed()),
-                at.get("layer"),
-                concept(e, at.get("concept")),
-                e.attribution().targets(),
-                e.attribution().targetLabels(),
-                e.attribution().pseudoLabels(),
-                e.probes().activations(),
-                at.getOrDefault("method", e.attribution().methods().get(0)));
-        case Stages.PRUNE_SET -> List.of(at.get("k"), at.get("arm"), c.seed());
-        case Stages.REPORT -> List.of(); // reads only its inputs
-        default -> throw new AssertionError(c.stage());
-      };
-    }
-
-    private static Experiment.Sparsity sparsity(Map<String, String> at) {
-      String s = at.get("sparsity");
-      return s.equals("dense")
-          ? Experiment.Sparsity.DENSE
-          : new Experiment.Sparsity(Integer.parseInt(s));
-    }
-
-    /** What StudyData reads to open the data sets (not size hints: they only check sizes). */
-    private static List<Object> data(Experiment e) {
-      Experiment.Data d = e.data();
-      return List.of(
-          d.source(),
-          d.classes(),
-          d.imageSize(),
-          d.channels(),
-          split(d.train()),
-          split(d.val()),
-          e.seed());
-    }
-
-    private static List<Object> split(Experiment.Split s) {
-      return List.of(s.path().toString(), s.perClass().toString(), s.fraction());
-    }
-
-    /** The concept the Concepts registry turns into a core ConceptSpec, and its sides. */
-    private static List<Object> concept(Experiment e, String name) {
-      Experiment.Concept c = e.concepts().get(name);
-      List<Object> out = new ArrayList<>();
-      out.add(c.kind());
-      out.add(c.classIds());
-      out.add(c.script().map(s -> s.source()).orElse(""));
-      out.add(c.threshold().toString());
-      // Folder concepts: the core spec itself (a predicate's spec holds a lambda, so its source
-      // and threshold stand for it).
-      out.add(c.kind() == Experiment.ConceptKind.FOLDER ? Concepts.folder(c) : "");
-      out.add(c.testFraction());
-      out.add(c.maxPositives().toString());
-      out.add(e.seed());
-      out.add(name); // the negatives' sample seed is derived from the name
-      c.a().ifPresent(a -> out.add(concept(e, a)));
-      c.b().ifPresent(b -> out.add(concept(e, b)));
-      return out;
+      return c.spec();
     }
   }
 }

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.dsl.cell.PruneSetCellSpec;
+import io.conceptrace.dsl.cell.ReportCellSpec;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.CellState;
 import io.conceptrace.runner.exec.ExecutionListener;
@@ -23,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -36,14 +41,30 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportAndPruneSetTest {
   @TempDir Path root;
 
+  /** A planned cell whose settings the fake stages read; only the prune sets have a real spec. */
   record Cell(
       String id,
       String stage,
       Map<String, String> coordinates,
       Map<String, Object> settings,
       List<String> inputs,
-      long seed)
-      implements PlannedCell {}
+      CellSpec spec)
+      implements PlannedCell {
+    Cell(
+        String id,
+        String stage,
+        Map<String, String> coordinates,
+        Map<String, Object> settings,
+        List<String> inputs,
+        long seed) {
+      this(id, stage, coordinates, settings, inputs, new ReportCellSpec(seed));
+    }
+
+    @Override
+    public long seed() {
+      return spec.seed();
+    }
+  }
 
   private static Map<String, String> at(String... kv) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -90,7 +111,12 @@ class ReportAndPruneSetTest {
           at("concept", "wavy", "layer", "layer3", "sparsity", "dense", "k", "5", "arm", arm);
       Cell set =
           new Cell(
-              "set-" + arm, "prune-set", where, Map.of("k", 5, "arm", arm), List.of("attr0"), 11);
+              "set-" + arm,
+              "prune-set",
+              where,
+              Map.of("k", 5, "arm", arm),
+              List.of("attr0"),
+              new PruneSetCellSpec(5, Experiment.Arm.valueOf(arm.toUpperCase(Locale.ROOT)), 11));
       cells.add(set);
       reportInputs.add(set.id());
       for (int m = 0; m < 3; m++) {
@@ -179,7 +205,7 @@ class ReportAndPruneSetTest {
             store.find("study", "attribute", "attr0").orElseThrow().artifact(StageFiles.RANKING));
     List<RankingFile.Entry> reversed = new ArrayList<>(entries);
     java.util.Collections.reverse(reversed);
-    assertThat(PruneSetStage.choose(reversed, 5, "random", new Random(11)))
+    assertThat(PruneSetStage.choose(reversed, 5, Experiment.Arm.RANDOM, new Random(11)))
         .extracting(RankingFile.Entry::id)
         .containsExactlyElementsOf(random);
     assertThat(
@@ -189,14 +215,12 @@ class ReportAndPruneSetTest {
   }
 
   @Test
-  void badPruneSizesAndArmsFailTheCellWithAReason() {
+  void aPruneSizeBeyondTheRankingFailsTheCellWithAReason() {
     List<RankingFile.Entry> r =
         List.of(new RankingFile.Entry("a", 1), new RankingFile.Entry("b", 0));
-    assertThatThrownBy(() -> PruneSetStage.choose(r, 3, "top", new Random(0)))
+    assertThatThrownBy(() -> PruneSetStage.choose(r, 3, Experiment.Arm.TOP, new Random(0)))
         .isInstanceOf(CellFailedException.class)
         .hasMessage("prune size k=3 must be between 1 and the 2 ranked training images");
-    assertThatThrownBy(() -> PruneSetStage.choose(r, 1, "middle", new Random(0)))
-        .hasMessage("unknown prune arm 'middle' (top, random, bottom)");
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.conceptrace.runner.exec.slurm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.dsl.cell.ReportCellSpec;
 import io.conceptrace.runner.exec.ExecutionPlan;
 import io.conceptrace.runner.exec.PlannedCell;
 import io.conceptrace.store.RunStore;
@@ -36,6 +38,11 @@ class SlurmLauncherTest {
     @Override
     public long seed() {
       return 0;
+    }
+
+    @Override
+    public CellSpec spec() {
+      return new ReportCellSpec(0);
     }
   }
 

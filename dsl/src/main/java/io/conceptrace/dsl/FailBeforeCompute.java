@@ -6,6 +6,7 @@ import io.conceptrace.core.nn.LayerCatalog;
 import io.conceptrace.core.nn.LayerInfo;
 import io.conceptrace.core.nn.Network;
 import io.conceptrace.core.probe.ProbeSpec;
+import io.conceptrace.core.trak.Kernel;
 import io.conceptrace.core.trak.ParameterGroups;
 import io.conceptrace.core.trak.TrakMemory;
 import io.conceptrace.core.trak.TrakSpec;
@@ -115,6 +116,16 @@ final class FailBeforeCompute {
       TrakMemory.estimate(p, examples, trak)
           .problem("at " + layer, memoryLimitBytes, "this machine's memory")
           .ifPresent(m -> r.problem("attribution.projection-dim", m));
+      if (a.methods().contains("trak")
+          && trainSize.isPresent()
+          && !r.hasProblem("attribution.projection-dim")) {
+        // Only TRAK inverts the kernel (grad-dot, grad-cos and random do not). Said once unless
+        // the layer's parameters, not the training images, bound the rank.
+        int n = trainSize.getAsInt();
+        String where = p < n ? "at " + layer + ": " : "";
+        Kernel.rankProblem(a.projectionDim(), n, p, a.lambda())
+            .ifPresent(m -> r.problem("attribution.projection-dim", where + m));
+      }
     }
   }
 

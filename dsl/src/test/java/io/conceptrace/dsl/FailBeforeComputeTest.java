@@ -25,6 +25,8 @@ class FailBeforeComputeTest {
             + "model { arch = small-cnn, width = 0.5 }\n"
             + "concepts.wavy { kind = classes, classes = [snake] }\n"
             + "probes.layers = [layer1]\n"
+            // k = 512 over 200 images needs a ridge (without one, validate rejects the kernel)
+            + "attribution.lambda = 0.001\n"
             + extra);
     return new ExperimentLoader(
             new ExperimentLoader.Options(List.of(), false, false, false), Optional.empty())
@@ -52,6 +54,53 @@ class FailBeforeComputeTest {
                 + " needs about 66 MB of memory, more than this machine's memory (10 MB); lower"
                 + " the projection dimension");
     assertThat(check(e, 70_000_000)).isEmpty();
+  }
+
+  /** The loaded study with other attribution keys (the loader itself would reject them). */
+  static Experiment with(Experiment e, double lambda, int k, List<String> methods) {
+    Experiment.Attribution a = e.attribution();
+    Experiment.Attribution changed =
+        new Experiment.Attribution(
+            methods,
+            k,
+            a.projections(),
+            a.projection(),
+            lambda,
+            a.targets(),
+            a.targetLabels(),
+            a.pseudoLabels(),
+            a.parameterGroups(),
+            a.kernelMode(),
+            a.batchSize());
+    return new Experiment(
+        e.file(),
+        e.name(),
+        e.seed(),
+        e.description(),
+        e.data(),
+        e.model(),
+        e.training(),
+        e.concepts(),
+        e.probes(),
+        changed,
+        e.prune(),
+        e.exclude(),
+        e.tracking(),
+        e.execution());
+  }
+
+  @Test
+  void withoutARidgeAProjectionWiderThanTheTrainingSetIsRejected() throws IOException {
+    Experiment e = load("");
+    assertThat(check(with(e, 0, 201, List.of("trak")), Long.MAX_VALUE))
+        .containsExactly(
+            "attribution.projection-dim: with lambda = 0 the kernel of k = 201 features"
+                + " over 200 training images has rank at most 200 < k and cannot be inverted: set"
+                + " attribution.lambda > 0 or projection-dim <= 200");
+    assertThat(check(with(e, 0, 200, List.of("trak")), Long.MAX_VALUE)).isEmpty();
+    assertThat(check(with(e, 1e-3, 201, List.of("trak")), Long.MAX_VALUE)).isEmpty();
+    // Only TRAK inverts the kernel.
+    assertThat(check(with(e, 0, 201, List.of("grad-dot", "random")), Long.MAX_VALUE)).isEmpty();
   }
 
   @Test

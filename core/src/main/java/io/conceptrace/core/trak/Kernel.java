@@ -32,6 +32,11 @@ public record Kernel(int dim, double[] inverse, double lambda) {
    */
   public static Kernel compute(FeatureStore phi, double ridge, NDManager manager, long blockBytes) {
     int k = phi.cols();
+    rankProblem(k, phi.rows(), k, ridge)
+        .ifPresent(
+            m -> {
+              throw new IllegalStateException(m);
+            });
     double[] gram = gram(phi, manager, blockBytes);
     double trace = 0;
     for (int i = 0; i < k; i++) {
@@ -49,6 +54,35 @@ public record Kernel(int dim, double[] inverse, double lambda) {
       inv = x.transpose().matMul(x).toDoubleArray();
     }
     return new Kernel(k, inv, lambda);
+  }
+
+  /**
+   * Why ΦᵀΦ + λI cannot be inverted, if it cannot: without a ridge, the Gram matrix of n feature
+   * rows of dimension k projected from P gradient coordinates has rank at most min(n, P), so it is
+   * singular when that is below k. {@code ctrace validate} asks the same question before any cell
+   * runs, so a study never fails on it after training.
+   *
+   * @param k the feature dimension (the projection dimension)
+   * @param examples n, the training images
+   * @param parameters P, the gradient coordinates the features are projected from
+   */
+  public static java.util.Optional<String> rankProblem(
+      int k, long examples, long parameters, double ridge) {
+    long rank = Math.min(examples, parameters);
+    if (ridge > 0 || rank >= k) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        "with lambda = 0 the kernel of k = "
+            + k
+            + " features over "
+            + examples
+            + " training images"
+            + (parameters < examples ? " and " + parameters + " parameters" : "")
+            + " has rank at most "
+            + rank
+            + " < k and cannot be inverted: set attribution.lambda > 0 or projection-dim <= "
+            + rank);
   }
 
   /** Diagonal block size of the blocked factorisations (the rest is float64 GEMM in PyTorch). */

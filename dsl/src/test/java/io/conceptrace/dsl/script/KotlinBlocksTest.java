@@ -33,7 +33,7 @@ class KotlinBlocksTest {
     Files.writeString(
         f,
         "experiment { name = k }\n"
-            + "data { source = synthetic, train { per-class = 20 } }\n"
+            + "data { source = synthetic, train { per-class = 20 } }, attribution.projection-dim = 64\n"
             + "model { arch = small-cnn, width = 0.5 }\n"
             + "training { ensemble = 2, epochs = 1 }\n"
             + text);

@@ -40,7 +40,7 @@ class KotlinBudgetTest {
     Files.writeString(
         f,
         "experiment { name = k }\n"
-            + "data { source = synthetic, train { per-class = 20 } }\n"
+            + "data { source = synthetic, train { per-class = 20 } }, attribution.projection-dim = 64\n"
             + "model { arch = small-cnn, width = 0.5 }\n"
             + "concepts.wavy { kind = classes, classes = [snake] }\n"
             + "probes.layers { kotlin = \"\"\"if (java.io.File(\".\").exists()) listOf(\"layer2\")"

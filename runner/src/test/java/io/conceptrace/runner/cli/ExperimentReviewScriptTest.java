@@ -23,7 +23,7 @@ class ExperimentReviewScriptTest {
       String.join(
           "\n",
           "experiment { name = review, seed = 3 }",
-          "data { source = synthetic, image-size = 32, train { per-class = 20 } }",
+          "data { source = synthetic, image-size = 32, train { per-class = 20 } }, attribution.projection-dim = 64",
           "model { arch = small-cnn, width = 0.5 }",
           "training { ensemble = 2, epochs = 1 }",
           "concepts { wavy { kind = classes, classes = [snake, worm] } }",

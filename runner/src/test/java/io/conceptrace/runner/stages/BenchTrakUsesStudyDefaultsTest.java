@@ -28,7 +28,7 @@ class BenchTrakUsesStudyDefaultsTest {
         file,
         """
         experiment.name = defaults-only
-        data { source = synthetic, train.per-class = 4, val.per-class = 2 }
+        data { source = synthetic, train.per-class = 60, val.per-class = 2 }
         concepts.wavy { kind = classes, classes = [snake, worm] }
         probes.layers = [layer3]
         """);

@@ -2,7 +2,6 @@ package io.conceptrace.dsl;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
@@ -25,19 +24,58 @@ import java.util.OptionalInt;
 
 /**
  * Reads typed values from a resolved experiment config, recording a {@link Problem} (with the
- * value's origin) instead of throwing, so that one pass finds every problem. Each getter returns a
- * usable fallback after recording a problem; the loader never builds an {@link Experiment} when any
- * problem was recorded.
+ * value's origin) instead of throwing, so that one pass finds every problem. After recording a
+ * problem a getter returns the key's documented default from {@code defaults.conf} (or {@code
+ * concept-defaults.conf} for {@code concepts.<name>.*}), so the rest of the file is checked against
+ * the values the documentation promises; the loader never builds an {@link Experiment} when any
+ * problem was recorded. A key whose default is {@code null} has no such fallback: it is read with
+ * an optional getter.
  */
 final class ConfigReader {
   private final Config config;
   private final String mainFile;
+  private final Config defaults;
+  private final Config conceptDefaults;
   private final List<Problem> problems = new ArrayList<>();
   private final Map<String, List<String>> fileLines = new HashMap<>();
 
+  /** A reader whose fallbacks are the bundled defaults. */
   ConfigReader(Config config, String mainFile) {
+    this(config, mainFile, ExperimentLoader.defaults(), ExperimentLoader.conceptDefaults());
+  }
+
+  ConfigReader(Config config, String mainFile, Config defaults, Config conceptDefaults) {
     this.config = config;
     this.mainFile = mainFile;
+    this.defaults = defaults;
+    this.conceptDefaults = conceptDefaults;
+  }
+
+  /**
+   * The documented default of a key, what a getter returns after a problem.
+   *
+   * @throws IllegalStateException when {@code defaults.conf} gives the key no value: a programming
+   *     error (the key must be read with an optional getter)
+   */
+  ConfigValue defaultValue(String path) {
+    List<String> keys = ConfigUtil.splitPath(path);
+    Config schema = defaults;
+    String key = path;
+    if (keys.size() > 2 && keys.get(0).equals("concepts")) {
+      schema = conceptDefaults;
+      key = ConfigUtil.joinPath(keys.subList(2, keys.size()));
+    }
+    if (!schema.hasPath(key)) {
+      throw new IllegalStateException(path + " has no default value to fall back on");
+    }
+    return schema.getValue(key);
+  }
+
+  private Number defaultNumber(String path) {
+    if (!(defaultValue(path).unwrapped() instanceof Number n)) {
+      throw new IllegalStateException("the default of " + path + " is not a number");
+    }
+    return n;
   }
 
   Config config() {
@@ -168,36 +206,38 @@ final class ConfigReader {
     return v.valueType().name().toLowerCase(Locale.ROOT) + " " + rendered;
   }
 
-  int integer(String path, int min, int max, int fallback) {
+  /** An integer in [min, max]; its default after a problem. */
+  int integer(String path, int min, int max) {
+    OptionalInt v = readInteger(path, min, max);
+    return v.isPresent() ? v.getAsInt() : defaultNumber(path).intValue();
+  }
+
+  /** An integer in [min, max], or empty when the key is null or had a problem. */
+  OptionalInt optionalInteger(String path, int min, int max) {
+    return isNull(path) ? OptionalInt.empty() : readInteger(path, min, max);
+  }
+
+  private OptionalInt readInteger(String path, int min, int max) {
     if (isNull(path)) {
       problem(path, "required: an integer");
-      return fallback;
+      return OptionalInt.empty();
     }
     if (type(path) != ConfigValueType.NUMBER) {
       problem(path, "must be an integer, got " + describe(path));
-      return fallback;
+      return OptionalInt.empty();
     }
     Number n = config.getNumber(path);
     double d = n.doubleValue();
     if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
       problem(path, "must be an integer, got " + n);
-      return fallback;
+      return OptionalInt.empty();
     }
     int v = (int) d;
     if (v < min || v > max) {
       problem(path, range(v, min, max));
-      return fallback;
-    }
-    return v;
-  }
-
-  OptionalInt optionalInteger(String path, int min, int max) {
-    if (isNull(path)) {
       return OptionalInt.empty();
     }
-    int before = problems.size();
-    int v = integer(path, min, max, min);
-    return problems.size() == before ? OptionalInt.of(v) : OptionalInt.empty();
+    return OptionalInt.of(v);
   }
 
   long longValue(String path) {
@@ -205,12 +245,12 @@ final class ConfigReader {
       problem(
           path,
           isNull(path) ? "required: an integer" : "must be an integer, got " + describe(path));
-      return 0;
+      return defaultNumber(path).longValue();
     }
     Number n = config.getNumber(path);
     if (n.doubleValue() != Math.rint(n.doubleValue())) {
       problem(path, "must be an integer, got " + n);
-      return 0;
+      return defaultNumber(path).longValue();
     }
     return n.longValue();
   }
@@ -228,14 +268,14 @@ final class ConfigReader {
    * @param minOpen whether {@code min} itself is excluded
    * @param maxOpen whether {@code max} itself is excluded
    */
-  double number(String path, double min, boolean minOpen, double max, boolean maxOpen, double fb) {
+  double number(String path, double min, boolean minOpen, double max, boolean maxOpen) {
     if (isNull(path)) {
       problem(path, "required: a number");
-      return fb;
+      return defaultNumber(path).doubleValue();
     }
     if (type(path) != ConfigValueType.NUMBER) {
       problem(path, "must be a number, got " + describe(path));
-      return fb;
+      return defaultNumber(path).doubleValue();
     }
     double v = config.getDouble(path);
     boolean low = minOpen ? v <= min : v < min;
@@ -244,7 +284,7 @@ final class ConfigReader {
       String lo = (minOpen ? "(" : "[") + fmt(min);
       String hi = Double.isInfinite(max) ? "inf)" : fmt(max) + (maxOpen ? ")" : "]");
       problem(path, "must be in " + lo + ", " + hi + ", got " + fmt(v));
-      return fb;
+      return defaultNumber(path).doubleValue();
     }
     return v;
   }
@@ -264,16 +304,23 @@ final class ConfigReader {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }
 
-  boolean bool(String path, boolean fallback) {
+  boolean bool(String path) {
     if (isNull(path)) {
       problem(path, "required: true or false");
-      return fallback;
+      return defaultBoolean(path);
     }
     if (type(path) != ConfigValueType.BOOLEAN) {
       problem(path, "must be true or false, got " + describe(path));
-      return fallback;
+      return defaultBoolean(path);
     }
     return config.getBoolean(path);
+  }
+
+  private boolean defaultBoolean(String path) {
+    if (!(defaultValue(path).unwrapped() instanceof Boolean b)) {
+      throw new IllegalStateException("the default of " + path + " is not true or false");
+    }
+    return b;
   }
 
   Optional<String> optionalString(String path) {
@@ -288,31 +335,46 @@ final class ConfigReader {
     return Optional.of(config.getString(path));
   }
 
-  String string(String path, String fallback) {
-    if (isNull(path)) {
-      problem(path, "required: a string");
-      return fallback;
-    }
-    return optionalString(path).orElse(fallback);
+  /** A string; its default after a problem. */
+  String string(String path) {
+    return requiredString(path).orElseGet(() -> defaultValue(path).unwrapped().toString());
   }
 
-  /** One of a fixed set of lower-case words; returns the matching enum constant. */
-  <E extends Enum<E>> E choice(String path, Class<E> type, E fallback) {
+  /** A string that must be set (whatever its default); empty after a problem. */
+  Optional<String> requiredString(String path) {
+    if (isNull(path)) {
+      problem(path, "required: a string");
+      return Optional.empty();
+    }
+    return optionalString(path);
+  }
+
+  /**
+   * One of a fixed set of lower-case words: the matching enum constant; its default after a
+   * problem.
+   */
+  <E extends Enum<E>> E choice(String path, Class<E> type) {
+    return requiredChoice(path, type)
+        .orElseGet(() -> constant(type, defaultValue(path).unwrapped().toString()));
+  }
+
+  /** One of a fixed set of lower-case words that must be set; empty after a problem. */
+  <E extends Enum<E>> Optional<E> requiredChoice(String path, Class<E> type) {
     List<String> allowed = new ArrayList<>();
     for (E e : type.getEnumConstants()) {
       allowed.add(word(e));
     }
     if (isNull(path)) {
       problem(path, "required: one of " + String.join(", ", allowed));
-      return fallback;
+      return Optional.empty();
     }
     Optional<String> s = optionalString(path);
     if (s.isEmpty()) {
-      return fallback;
+      return Optional.empty();
     }
     for (E e : type.getEnumConstants()) {
       if (word(e).equals(s.get())) {
-        return e;
+        return Optional.of(e);
       }
     }
     problem(
@@ -323,7 +385,16 @@ final class ConfigReader {
             + s.get()
             + "'"
             + suggest(s.get(), allowed));
-    return fallback;
+    return Optional.empty();
+  }
+
+  private static <E extends Enum<E>> E constant(Class<E> type, String written) {
+    for (E e : type.getEnumConstants()) {
+      if (word(e).equals(written)) {
+        return e;
+      }
+    }
+    throw new IllegalStateException("the default '" + written + "' is no " + type.getSimpleName());
   }
 
   /** The way an enum constant is written in files: {@code PAD_CROP} is {@code pad-crop}. */
@@ -334,34 +405,6 @@ final class ConfigReader {
   static String suggest(String got, List<String> candidates) {
     return Suggestions.nearest(got, candidates).map(s -> "; did you mean " + s + "?").orElse("");
   }
-
-  /**
-   * A list, or a Kotlin block computing one ({@code { kotlin = """...""" }}). Returns the raw
-   * elements (unwrapped) and, for a block, the block.
-   */
-  ListOrScript listOrScript(String path) {
-    if (isNull(path)) {
-      return new ListOrScript(List.of(), Optional.empty());
-    }
-    ConfigValue v = config.getValue(path);
-    if (v instanceof ConfigList list) {
-      List<Object> out = new ArrayList<>();
-      for (ConfigValue e : list) {
-        out.add(e.unwrapped());
-      }
-      return new ListOrScript(out, Optional.empty());
-    }
-    if (v instanceof ConfigObject obj && obj.containsKey("kotlin")) {
-      return new ListOrScript(List.of(), script(path + ".kotlin"));
-    }
-    if (v instanceof ConfigObject) {
-      return new ListOrScript(List.of(), Optional.empty()); // its keys were reported already
-    }
-    problem(path, "must be a list (or { kotlin = \"\"\"...\"\"\" }), got " + describe(path));
-    return new ListOrScript(List.of(), Optional.empty());
-  }
-
-  record ListOrScript(List<Object> items, Optional<ScriptBlock> script) {}
 
   /** A Kotlin block at {@code path}, with the position of its first character in its file. */
   Optional<ScriptBlock> script(String path) {
@@ -385,8 +428,8 @@ final class ConfigReader {
    */
   ScriptBudget scriptBudget() {
     if (budget == null) {
-      Duration timeout = ScriptBudget.DEFAULT.timeout();
       String path = "scripts.timeout";
+      Duration timeout = defaults.getDuration(path);
       if (isNull(path)) {
         problem(path, "required: a duration such as 10s or 2m");
       } else {
@@ -401,7 +444,7 @@ final class ConfigReader {
           problem(path, "must be a duration such as 10s or 2m, got " + describe(path));
         }
       }
-      budget = new ScriptBudget(timeout, bool("scripts.allow-unsafe", false));
+      budget = new ScriptBudget(timeout, bool("scripts.allow-unsafe"));
     }
     return budget;
   }

@@ -22,8 +22,10 @@ import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.ConceptKind;
 import io.conceptrace.dsl.Experiment.Crop;
 import io.conceptrace.dsl.Experiment.Data;
+import io.conceptrace.dsl.Experiment.Evaluate;
 import io.conceptrace.dsl.Experiment.Execution;
 import io.conceptrace.dsl.Experiment.KernelMode;
+import io.conceptrace.dsl.Experiment.Lds;
 import io.conceptrace.dsl.Experiment.Model;
 import io.conceptrace.dsl.Experiment.Optimizer;
 import io.conceptrace.dsl.Experiment.OptimizerName;
@@ -390,6 +392,7 @@ public final class ExperimentLoader {
       r.problem("tracking.uri", "required when tracking.enabled = true");
     }
     Execution execution = execution(r);
+    Evaluate evaluate = evaluate(r);
     FailBeforeCompute.check(
         r, data, concepts, probes, attribution, spec, FailBeforeCompute.machineMemoryBytes());
     return new Experiment(
@@ -406,7 +409,20 @@ public final class ExperimentLoader {
         prune,
         exclude,
         tracking,
-        execution);
+        execution,
+        evaluate);
+  }
+
+  /** {@code evaluate.lds}: no subsets (off) or at least two, each a proper share of the data. */
+  private static Evaluate evaluate(ConfigReader r) {
+    int subsets = r.integer("evaluate.lds.subsets", 0, 100_000, 0);
+    if (subsets == 1) {
+      r.problem(
+          "evaluate.lds.subsets",
+          "must be 0 (no LDS) or at least 2: a rank correlation across subsets needs two, got 1");
+    }
+    double fraction = r.number("evaluate.lds.fraction", 0, true, 1, true, 0.5);
+    return new Evaluate(new Lds(subsets, fraction));
   }
 
   private Data data(ConfigReader r) {

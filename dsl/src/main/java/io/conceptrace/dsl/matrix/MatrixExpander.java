@@ -112,6 +112,7 @@ public final class MatrixExpander {
       }
       List<Cell> reportInputs = new ArrayList<>();
       Map<String, Cell> attributeCells = new LinkedHashMap<>();
+      List<Attributed> attributed = new ArrayList<>();
       for (Concept concept : e.concepts().values()) {
         for (String layer : e.probes().layers()) {
           for (Sparsity sparsity : e.probes().sparsity()) {
@@ -138,6 +139,7 @@ public final class MatrixExpander {
             List<String> inputs = new ArrayList<>();
             bases.forEach(c -> inputs.add(c.orElseThrow().id()));
             probes.forEach(c -> inputs.add(c.orElseThrow().id()));
+            attributed.add(new Attributed(concept, layer, sparsity, List.copyOf(inputs)));
             for (String method : e.attribution().methods()) {
               Map<String, Object> s = new TreeMap<>();
               s.put("concept", conceptSettings(concept));
@@ -153,6 +155,9 @@ public final class MatrixExpander {
             }
           }
         }
+      }
+      if (e.evaluate().lds().enabled()) {
+        addLds(attributed, attributeCells, reportInputs);
       }
       if (e.prune().layer().isPresent()) {
         String layer = e.prune().layer().get();
@@ -200,6 +205,77 @@ public final class MatrixExpander {
       }
       List<String> inputs = reportInputs.stream().map(Cell::id).toList();
       add(Stages.REPORT, new LinkedHashMap<>(), new TreeMap<>(), inputs);
+    }
+
+    /**
+     * One attributed concept × layer × sparsity.
+     *
+     * @param ensemble the attribute cells' inputs: every base model, then their probes
+     */
+    private record Attributed(
+        Concept concept, String layer, Sparsity sparsity, List<String> ensemble) {}
+
+    /**
+     * {@code evaluate.lds}: one subset model per subset (shared by every concept, layer and
+     * method), one probe per subset model and attributed concept × layer × sparsity, and one {@code
+     * lds} cell per attribute cell reading the attribution, the designated base model and probe
+     * (which label the targets, as in the attribution) and every subset model and probe.
+     */
+    private void addLds(
+        List<Attributed> attributed, Map<String, Cell> attributeCells, List<Cell> reportInputs) {
+      Experiment.Lds lds = e.evaluate().lds();
+      List<Optional<Cell>> subsetModels = new ArrayList<>();
+      for (int j = 0; j < lds.subsets(); j++) {
+        Map<String, Object> s = baseSettings();
+        Map<String, Object> subset = new TreeMap<>();
+        subset.put("fraction", lds.fraction());
+        subset.put("subset", j);
+        // Which images subset j holds depends on this seed and j only, never on N.
+        subset.put("subset-seed", CellHash.seed(e.seed(), "lds-subsets", Map.of()));
+        s.put("lds", subset);
+        subsetModels.add(add(Stages.LDS_TRAIN, coords("subset", j), s, List.of()));
+      }
+      int designated = e.attribution().pseudoLabels();
+      int members = e.training().ensemble();
+      for (Attributed a : attributed) {
+        List<String> models = new ArrayList<>();
+        List<String> probes = new ArrayList<>();
+        for (int j = 0; j < lds.subsets(); j++) {
+          Map<String, String> at = coords("subset", j);
+          at.putAll(probeCoords(a.concept(), a.layer(), a.sparsity()));
+          Map<String, Object> s = probeSettings(a.concept(), a.layer(), a.sparsity());
+          s.put("targets", word(e.attribution().targets()));
+          Optional<Cell> model = subsetModels.get(j);
+          Optional<Cell> probe = model.flatMap(m -> add(Stages.LDS_PROBE, at, s, List.of(m.id())));
+          if (probe.isPresent()) {
+            models.add(model.get().id());
+            probes.add(probe.get().id());
+          }
+        }
+        if (probes.size() < lds.subsets()) {
+          excluded++; // the score needs every subset's margins
+          continue;
+        }
+        for (String method : e.attribution().methods()) {
+          Cell attribute = attributeCells.get(key(a.concept(), a.layer(), a.sparsity(), method));
+          if (attribute == null) {
+            continue;
+          }
+          List<String> inputs = new ArrayList<>();
+          inputs.add(attribute.id());
+          inputs.add(a.ensemble().get(designated));
+          inputs.add(a.ensemble().get(members + designated));
+          inputs.addAll(models);
+          inputs.addAll(probes);
+          Map<String, Object> s = new TreeMap<>();
+          Map<String, Object> settings = new TreeMap<>();
+          settings.put("subsets", lds.subsets());
+          settings.put("fraction", lds.fraction());
+          s.put("lds", settings);
+          add(Stages.LDS, methodCoords(a.concept(), a.layer(), a.sparsity(), method), s, inputs)
+              .ifPresent(reportInputs::add);
+        }
+      }
     }
 
     private static String key(Concept c, String layer, Sparsity s, String method) {

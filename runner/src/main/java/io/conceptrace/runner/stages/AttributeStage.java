@@ -120,12 +120,7 @@ final class AttributeStage implements StageRunner {
     // compiled and run over every image): the CPU time of the attribution itself.
     long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
-    ImageDataset targets =
-        switch (a.targets()) {
-          case VAL -> data.val();
-          case CONCEPT_TEST -> set.test();
-          case CONCEPT_POSITIVES -> positives(set.test());
-        };
+    ImageDataset targets = targets(a, data, set);
     boolean pooled = experiment.probes().activations() == Experiment.Activations.POOLED;
     TrakSpec spec = spec(a, ctx.seed());
     Path work = ctx.writer().directory().resolve(WORK_DIR);
@@ -137,10 +132,7 @@ final class AttributeStage implements StageRunner {
         ConceptModel m = model(designated, c, probes.get(designated), layer, pooled);
         BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
-        targetLabels =
-            a.targetLabels() == Experiment.TargetLabels.PROBE
-                ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
-                : conceptLabels(set, a.targets());
+        targetLabels = targetLabels(a, set, targets, m, norm, manager);
       }
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
@@ -184,6 +176,31 @@ final class AttributeStage implements StageRunner {
     }
     deleteTree(work);
     return ctx.commit();
+  }
+
+  /** The images whose concept predictions are attributed ({@code attribution.targets}). */
+  static ImageDataset targets(Experiment.Attribution a, StudyData data, ConceptSet set) {
+    return switch (a.targets()) {
+      case VAL -> data.val();
+      case CONCEPT_TEST -> set.test();
+      case CONCEPT_POSITIVES -> positives(set.test());
+    };
+  }
+
+  /**
+   * The targets' labels y, the sign (2y − 1) of each attributed margin: the designated probe's
+   * predictions, or the concept set's own labels ({@code attribution.target-labels}).
+   */
+  static boolean[] targetLabels(
+      Experiment.Attribution a,
+      ConceptSet set,
+      ImageDataset targets,
+      ConceptModel designated,
+      BatchEncoder norm,
+      NDManager manager) {
+    return a.targetLabels() == Experiment.TargetLabels.PROBE
+        ? Trak.pseudoLabels(designated, BatchSource.of(targets, norm), LABEL_BATCH, manager)
+        : conceptLabels(set, a.targets());
   }
 
   private static void writeStability(
@@ -278,11 +295,14 @@ final class AttributeStage implements StageRunner {
     return (hits / (double) k) / (carrying / (double) n);
   }
 
-  private static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {
+  static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {
     return TrainedModel.load(base.artifact(TrainStage.MODEL_DIR), manager);
   }
 
-  private static ConceptModel model(
+  /**
+   * h_m: member {@code index}'s subnetwork up to the layer and its probe, as TRAK attributes it.
+   */
+  static ConceptModel model(
       int index, TrainedModel.Checkpoint c, StoredCell probe, String layer, boolean pooled) {
     LinearProbe lp = LinearProbe.load(probe.artifact(ProbeStage.PROBE_DIR));
     return new ConceptModel(

@@ -26,10 +26,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * {@code probe} and {@code reprobe}: a linear (dense or k-sparse) probe for one concept at one
- * layer of one model (a base model, or a model retrained without a prune set), trained on the
- * unchanged concept set. Writes the probe ({@code probe/cav.npy}, {@code probe/bias.npy}) and its
- * held-out accuracy ({@value StageFiles#PROBE_ACCURACY}).
+ * {@code probe}, {@code reprobe} and {@code lds-probe}: a linear (dense or k-sparse) probe for one
+ * concept at one layer of one model (a base model, a model retrained without a prune set, or a
+ * subset model of {@code evaluate.lds}), trained on the unchanged concept set; an lds-probe also
+ * records its logits on the attribution's targets ({@value StageFiles#TARGET_LOGITS}). Writes the
+ * probe ({@code probe/cav.npy}, {@code probe/bias.npy}) and its held-out accuracy ({@value
+ * StageFiles#PROBE_ACCURACY}).
  */
 final class ProbeStage implements StageRunner {
   static final String PROBE_DIR = "probe";
@@ -45,10 +47,28 @@ final class ProbeStage implements StageRunner {
   private final Concepts concepts;
   private final ComputeEngine engine;
 
+  /** Present for lds-probe cells: records the new probe's logits on the attribution's targets. */
+  private final Optional<LdsStage> lds;
+
   ProbeStage(Experiment experiment, Concepts concepts, ComputeEngine engine) {
+    this(experiment, concepts, engine, Optional.empty());
+  }
+
+  ProbeStage(
+      Experiment experiment, Concepts concepts, ComputeEngine engine, Optional<LdsStage> lds) {
     this.experiment = experiment;
     this.concepts = concepts;
     this.engine = engine;
+    this.lds = lds;
+  }
+
+  /** The stage of the model a probe cell reads. */
+  private static String modelStage(String stage) {
+    return switch (stage) {
+      case Stages.REPROBE -> Stages.RETRAIN;
+      case Stages.LDS_PROBE -> Stages.LDS_TRAIN;
+      default -> Stages.TRAIN_BASE;
+    };
   }
 
   /**
@@ -84,8 +104,7 @@ final class ProbeStage implements StageRunner {
     String conceptName = ctx.cell().coordinates().get("concept");
     String layer = ctx.cell().coordinates().get("layer");
     String sparsity = ctx.cell().coordinates().get("sparsity");
-    StoredCell model =
-        ctx.input(ctx.cell().stage().equals(Stages.REPROBE) ? Stages.RETRAIN : Stages.TRAIN_BASE);
+    StoredCell model = ctx.input(modelStage(ctx.cell().stage()));
     ConceptSet set = concepts.get(conceptName);
     concepts.describe(ctx, conceptName, set);
     Experiment.Probes p = experiment.probes();
@@ -146,6 +165,9 @@ final class ProbeStage implements StageRunner {
                     }
                   });
       probe.probe().save(Files.createDirectories(ctx.writer().directory().resolve(PROBE_DIR)));
+      if (ctx.cell().stage().equals(Stages.LDS_PROBE)) {
+        lds.orElseThrow().writeTargetLogits(ctx, checkpoint, layer, set, manager);
+      }
       ctx.metric("train.accuracy", epochs, probe.trainAccuracy());
       ctx.metric("val.auc", epochs, probe.valAuc());
       ctx.metric("nonzeros", epochs, probe.nonZeros());

@@ -25,7 +25,8 @@ import java.util.Optional;
 
 /**
  * {@code train-base} and {@code retrain}: one ensemble member trained from scratch with the cell's
- * seed, on the full training set (train-base) or without a prune set's images (retrain). Writes the
+ * seed, on the full training set (train-base), without a prune set's images (retrain) or on one
+ * seeded subset of the training set (lds-train, which also lists the subset's ids). Writes the
  * checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
  */
 final class TrainStage implements StageRunner {
@@ -48,6 +49,10 @@ final class TrainStage implements StageRunner {
       StoredCell pruneSet = ctx.input(Stages.PRUNE_SET);
       List<String> excluded = Files.readAllLines(pruneSet.artifact(StageFiles.EXCLUDED_IDS));
       train = Subsets.excluding(train, excluded);
+      ctx.metric("train.size", 0, train.size());
+    } else if (ctx.cell().stage().equals(Stages.LDS_TRAIN)) {
+      train = LdsStage.Subset.of(ctx.cell().settings()).images(train);
+      LdsStage.writeIncluded(ctx, train);
       ctx.metric("train.size", 0, train.size());
     }
     TrainSpec spec = spec(experiment.training(), ctx.seed());

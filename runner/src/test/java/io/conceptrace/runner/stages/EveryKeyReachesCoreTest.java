@@ -285,6 +285,10 @@ class EveryKeyReachesCoreTest {
                   "prune.concepts = [wavy, other]",
                   "concepts.other { kind = classes, classes = [star] }")),
           Map.entry("prune.retrain-ensemble", structural("prune.retrain-ensemble = 1")),
+          Map.entry("evaluate.lds.subsets", structural("evaluate.lds.subsets = 2")),
+          Map.entry(
+              "evaluate.lds.fraction",
+              semantic("evaluate.lds.fraction = 0.3", "evaluate.lds.subsets = 2")),
           // A Kotlin filter over cells: structural, run and tested in KotlinBlocksTest (this test
           // loads without scripts, where the filter is reported and not applied).
           Map.entry("matrix.exclude", operational("matrix.exclude = \"\"\"false\"\"\"")),
@@ -499,6 +503,29 @@ class EveryKeyReachesCoreTest {
                 e.attribution().pseudoLabels(),
                 e.probes().activations(),
                 at.getOrDefault("method", e.attribution().methods().get(0)));
+        case Stages.LDS_TRAIN ->
+            List.of(
+                TrainStage.spec(e.training(), c.seed()),
+                e.architecture(),
+                data(e),
+                LdsStage.Subset.of(c.settings()));
+        case Stages.LDS_PROBE ->
+            List.of(
+                ProbeStage.spec(
+                    e.probes(), e.concepts().get(at.get("concept")), sparsity(at), c.seed()),
+                ProbeStage.augmentation(e.probes()),
+                at.get("layer"),
+                concept(e, at.get("concept")),
+                e.attribution().targets());
+        // The score reads its inputs, the targets' labels as the attribution sets them, and the
+        // seed of its bootstrap.
+        case Stages.LDS ->
+            List.of(
+                e.attribution().targets(),
+                e.attribution().targetLabels(),
+                e.attribution().pseudoLabels(),
+                e.probes().activations(),
+                c.seed());
         case Stages.PRUNE_SET -> List.of(at.get("k"), at.get("arm"), c.seed());
         case Stages.REPORT -> List.of(); // reads only its inputs
         default -> throw new AssertionError(c.stage());

@@ -227,12 +227,11 @@ public record StudySummary(
       v.put("seed top-100", a.seedTop100() == null ? "n/a" : fixed(100 * a.seedTop100(), "%.0f%%"));
       v.put("split-half ρ", fixed(a.splitHalfSpearman(), "%.2f"));
       v.put("top-100 enrichment", fixed(a.enrichmentTop100(), "%.2fx"));
-      v.put(
-          "LDS [95% CI]",
-          a.lds() == null
-              ? "n/a"
-              : String.format(
-                  Locale.ROOT, "%.2f [%.2f, %.2f]", a.lds(), a.ldsCiLow(), a.ldsCiHigh()));
+      if (a.lds() != null) { // only studies with evaluate.lds get the column
+        v.put(
+            "LDS [95% CI]",
+            String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", a.lds(), a.ldsCiLow(), a.ldsCiHigh()));
+      }
       rows.add(new SummaryRow(ATTRIBUTIONS, key, v));
     }
     return rows;

@@ -238,6 +238,13 @@ class LdsStageTest {
   void theSummaryShowsTheScorePerMethod() throws Exception {
     StoredCell report = store.cells("tiny", Stages.REPORT).get(0);
     JsonNode summary = JSON.readTree(report.artifact(StageFiles.SUMMARY).toFile());
+    List<io.conceptrace.runner.exec.SummaryRow> rows =
+        JSON.treeToValue(summary, io.conceptrace.runner.report.StudySummary.class).rows();
+    assertThat(rows)
+        .filteredOn(r -> r.section().equals("attributions"))
+        .hasSize(2)
+        .allSatisfy(
+            r -> assertThat(r.values().get("LDS [95% CI]")).matches("-?\\d\\.\\d{3} \\[.*\\]"));
     JsonNode attributions = summary.get("attributions");
     assertThat(attributions).hasSize(2);
     for (JsonNode a : attributions) {

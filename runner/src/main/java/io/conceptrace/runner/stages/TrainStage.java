@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code train-base} and {@code retrain}: one ensemble member trained from scratch with the cell's
- * seed, on the full training set (train-base), without a prune set's images (retrain) or on one
- * seeded subset of the training set (lds-train, which also lists the subset's ids). Writes the
- * checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
+ * {@code train-base}, {@code retrain} and {@code lds-train}: one model trained from scratch with
+ * the cell's seed, on the full training set (train-base), without a prune set's images (retrain) or
+ * on one seeded subset of the training set (lds-train, which also lists the subset's ids). Writes
+ * the checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
  */
 final class TrainStage implements StageRunner {
   static final String MODEL_DIR = "model";

@@ -20,6 +20,7 @@ import java.util.OptionalInt;
  * @param seed {@code experiment.seed}, the root of every derived seed
  * @param description {@code experiment.description}
  * @param exclude {@code matrix.exclude}, the Kotlin filter over cells
+ * @param evaluate {@code evaluate}: measurements of the attributions beyond their own cells
  */
 public record Experiment(
     Path file,
@@ -35,7 +36,8 @@ public record Experiment(
     Prune prune,
     Optional<ScriptBlock> exclude,
     Tracking tracking,
-    Execution execution) {
+    Execution execution,
+    Evaluate evaluate) {
 
   public Experiment {
     concepts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(concepts));
@@ -286,6 +288,27 @@ public record Experiment(
       List<Sparsity> sparsity,
       List<String> concepts,
       int retrainEnsemble) {}
+
+  /**
+   * {@code evaluate}: how the attributions are checked against retrained models.
+   *
+   * @param lds the linear datamodeling score
+   */
+  public record Evaluate(Lds lds) {}
+
+  /**
+   * {@code evaluate.lds}: base models trained on seeded random subsets of the training set, each
+   * with the study's training recipe, and the concept probes trained on them, against which every
+   * attribution's predictions are scored.
+   *
+   * @param subsets N, the number of subsets; 0: no LDS cells
+   * @param fraction α, the share of the training images in each subset
+   */
+  public record Lds(int subsets, double fraction) {
+    public boolean enabled() {
+      return subsets > 0;
+    }
+  }
 
   public record Tracking(boolean enabled, Optional<String> uri, String experimentName) {}
 

@@ -15,6 +15,7 @@ import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.dsl.Experiment.Attribution;
 import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.Data;
+import io.conceptrace.dsl.Experiment.Evaluate;
 import io.conceptrace.dsl.Experiment.Execution;
 import io.conceptrace.dsl.Experiment.Model;
 import io.conceptrace.dsl.Experiment.Probes;
@@ -267,6 +268,7 @@ public final class ExperimentLoader {
     exclude.ifPresent(b -> blocks.compile(r, b, ScriptKind.FILTER));
     Tracking tracking = TrackingBinder.bind(r, name);
     Execution execution = ExecutionBinder.bind(r, lists);
+    Evaluate evaluate = EvaluateBinder.bind(r);
 
     CrossSectionChecks.check(r, training, probes, attribution, prune, spec);
     FailBeforeCompute.check(
@@ -285,6 +287,7 @@ public final class ExperimentLoader {
         prune,
         exclude,
         tracking,
-        execution);
+        execution,
+        evaluate);
   }
 }

@@ -86,7 +86,8 @@ class FailBeforeComputeTest {
         e.prune(),
         e.exclude(),
         e.tracking(),
-        e.execution());
+        e.execution(),
+        e.evaluate());
   }
 
   @Test

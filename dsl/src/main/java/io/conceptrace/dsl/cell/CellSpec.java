@@ -13,7 +13,12 @@ import java.util.Map;
  * dependents ({@code EveryKeyReachesCoreTest} checks both).
  */
 public sealed interface CellSpec
-    permits TrainCellSpec, ProbeCellSpec, AttributeCellSpec, PruneSetCellSpec, ReportCellSpec {
+    permits TrainCellSpec,
+        ProbeCellSpec,
+        AttributeCellSpec,
+        PruneSetCellSpec,
+        LdsCellSpec,
+        ReportCellSpec {
 
   /**
    * Bumped whenever a stage starts to compute something else from the same spec, so that no result

@@ -63,7 +63,38 @@ public final class CellSpecs {
   /** {@code train-base} and {@code retrain} cells. */
   public TrainCellSpec train(long seed) {
     return new TrainCellSpec(
-        data(), experiment.architecture(), training(experiment.training(), seed));
+        data(), experiment.architecture(), training(experiment.training(), seed), Optional.empty());
+  }
+
+  /** An {@code lds-train} cell: the study's training recipe on subset {@code index}. */
+  public TrainCellSpec ldsTrain(int index, long seed) {
+    return new TrainCellSpec(
+        data(),
+        experiment.architecture(),
+        training(experiment.training(), seed),
+        Optional.of(
+            new LdsSubset(
+                experiment.evaluate().lds().fraction(),
+                index,
+                CellHash.seed(experiment.seed(), "lds-subsets", Map.of()))));
+  }
+
+  /** An {@code lds-probe} cell: the study's probe recipe, recording the attribution's targets. */
+  public ProbeCellSpec ldsProbe(
+      Experiment.Concept concept, String layer, Experiment.Sparsity sparsity, long seed) {
+    Experiment.Probes p = experiment.probes();
+    return new ProbeCellSpec(
+        concept(concept),
+        layer,
+        probe(p, concept, sparsity, seed),
+        probeAugmentation(p),
+        Optional.of(experiment.attribution().targets()));
+  }
+
+  /** An {@code lds} cell scoring the attribute cell whose spec is {@code scored}. */
+  public LdsCellSpec lds(AttributeCellSpec scored, long seed) {
+    Experiment.Lds lds = experiment.evaluate().lds();
+    return new LdsCellSpec(scored, lds.subsets(), lds.fraction(), seed);
   }
 
   /** A probe (or reprobe) cell for one concept, layer and sparsity. */
@@ -71,7 +102,11 @@ public final class CellSpecs {
       Experiment.Concept concept, String layer, Experiment.Sparsity sparsity, long seed) {
     Experiment.Probes p = experiment.probes();
     return new ProbeCellSpec(
-        concept(concept), layer, probe(p, concept, sparsity, seed), probeAugmentation(p));
+        concept(concept),
+        layer,
+        probe(p, concept, sparsity, seed),
+        probeAugmentation(p),
+        Optional.empty());
   }
 
   /** An attribute cell for one concept, layer and method. */

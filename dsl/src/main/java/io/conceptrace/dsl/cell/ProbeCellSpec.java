@@ -2,6 +2,7 @@ package io.conceptrace.dsl.cell;
 
 import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.probe.ProbeSpec;
+import io.conceptrace.dsl.Experiment;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -12,9 +13,15 @@ import java.util.TreeMap;
  *
  * @param augmentation how each probe batch is augmented on the fly through the frozen subnetwork;
  *     empty: cached, un-augmented activations
+ * @param recordedTargets for {@code lds-probe} cells: the attribution targets on which the new
+ *     probe's logits are recorded; empty for the other stages
  */
 public record ProbeCellSpec(
-    ConceptRef concept, String layer, ProbeSpec probe, Optional<Augmentation> augmentation)
+    ConceptRef concept,
+    String layer,
+    ProbeSpec probe,
+    Optional<Augmentation> augmentation,
+    Optional<Experiment.Targets> recordedTargets)
     implements CellSpec {
 
   @Override
@@ -29,6 +36,7 @@ public record ProbeCellSpec(
     s.put("layer", layer);
     s.put("sparsity", Canonical.sparsity(probe));
     s.put("probes", Canonical.probe(probe, augmentation));
+    recordedTargets.ifPresent(t -> s.put("targets", Canonical.word(t)));
     return Canonical.cell(s, seed());
   }
 }

@@ -4,6 +4,7 @@ import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.Experiment.Arm;
 import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.Sparsity;
+import io.conceptrace.dsl.cell.AttributeCellSpec;
 import io.conceptrace.dsl.cell.CellSpec;
 import io.conceptrace.dsl.cell.CellSpecs;
 import io.conceptrace.dsl.cell.ReportCellSpec;
@@ -101,6 +102,7 @@ public final class MatrixExpander {
       }
       List<Cell> reportInputs = new ArrayList<>();
       Map<String, Cell> attributeCells = new LinkedHashMap<>();
+      List<Attributed> attributed = new ArrayList<>();
       for (Concept concept : e.concepts().values()) {
         for (String layer : e.probes().layers()) {
           for (Sparsity sparsity : e.probes().sparsity()) {
@@ -127,6 +129,7 @@ public final class MatrixExpander {
             List<String> inputs = new ArrayList<>();
             bases.forEach(c -> inputs.add(c.orElseThrow().id()));
             probes.forEach(c -> inputs.add(c.orElseThrow().id()));
+            attributed.add(new Attributed(concept, layer, sparsity, List.copyOf(inputs)));
             for (String method : e.attribution().methods()) {
               add(
                       Stages.ATTRIBUTE,
@@ -141,6 +144,9 @@ public final class MatrixExpander {
             }
           }
         }
+      }
+      if (e.evaluate().lds().enabled()) {
+        addLds(attributed, attributeCells, reportInputs);
       }
       if (e.prune().layer().isPresent()) {
         String layer = e.prune().layer().get();
@@ -190,6 +196,81 @@ public final class MatrixExpander {
       }
       List<String> inputs = reportInputs.stream().map(Cell::id).toList();
       add(Stages.REPORT, new LinkedHashMap<>(), ReportCellSpec::new, inputs);
+    }
+
+    /**
+     * One attributed concept × layer × sparsity.
+     *
+     * @param ensemble the attribute cells' inputs: every base model, then their probes
+     */
+    private record Attributed(
+        Concept concept, String layer, Sparsity sparsity, List<String> ensemble) {}
+
+    /**
+     * {@code evaluate.lds}: one subset model per subset (shared by every concept, layer and
+     * method), one probe per subset model and attributed concept × layer × sparsity, and one {@code
+     * lds} cell per attribute cell reading the attribution, the designated base model and probe
+     * (which label the targets, as in the attribution) and every subset model and probe.
+     */
+    private void addLds(
+        List<Attributed> attributed, Map<String, Cell> attributeCells, List<Cell> reportInputs) {
+      Experiment.Lds lds = e.evaluate().lds();
+      List<Optional<Cell>> subsetModels = new ArrayList<>();
+      for (int j = 0; j < lds.subsets(); j++) {
+        int index = j;
+        subsetModels.add(
+            add(
+                Stages.LDS_TRAIN,
+                coords("subset", j),
+                seed -> specs.ldsTrain(index, seed),
+                List.of()));
+      }
+      int designated = e.attribution().pseudoLabels();
+      int members = e.training().ensemble();
+      for (Attributed a : attributed) {
+        List<String> models = new ArrayList<>();
+        List<String> probes = new ArrayList<>();
+        for (int j = 0; j < lds.subsets(); j++) {
+          Map<String, String> at = coords("subset", j);
+          at.putAll(probeCoords(a.concept(), a.layer(), a.sparsity()));
+          Optional<Cell> model = subsetModels.get(j);
+          Optional<Cell> probe =
+              model.flatMap(
+                  m ->
+                      add(
+                          Stages.LDS_PROBE,
+                          at,
+                          seed -> specs.ldsProbe(a.concept(), a.layer(), a.sparsity(), seed),
+                          List.of(m.id())));
+          if (probe.isPresent()) {
+            models.add(model.get().id());
+            probes.add(probe.get().id());
+          }
+        }
+        if (probes.size() < lds.subsets()) {
+          excluded++; // the score needs every subset's margins
+          continue;
+        }
+        for (String method : e.attribution().methods()) {
+          Cell attribute = attributeCells.get(key(a.concept(), a.layer(), a.sparsity(), method));
+          if (attribute == null) {
+            continue;
+          }
+          List<String> inputs = new ArrayList<>();
+          inputs.add(attribute.id());
+          inputs.add(a.ensemble().get(designated));
+          inputs.add(a.ensemble().get(members + designated));
+          inputs.addAll(models);
+          inputs.addAll(probes);
+          AttributeCellSpec scored = (AttributeCellSpec) attribute.spec();
+          add(
+                  Stages.LDS,
+                  methodCoords(a.concept(), a.layer(), a.sparsity(), method),
+                  seed -> specs.lds(scored, seed),
+                  inputs)
+              .ifPresent(reportInputs::add);
+        }
+      }
     }
 
     private static String key(Concept c, String layer, Sparsity s, String method) {

@@ -148,6 +148,9 @@ class CellHashStabilityTest {
         .containsOnly(Stages.PROBE, Stages.ATTRIBUTE);
     Cell attribute = m.byStage().get(Stages.ATTRIBUTE).get(0);
     assertThat(attribute.inputs()).hasSize(4); // 2 bases + their 2 probes
-    assertThat(m.byStage().keySet()).containsExactlyElementsOf(Stages.ORDER);
+    // The LDS stages exist only with evaluate.lds (LdsMatrixTest).
+    assertThat(m.byStage().keySet())
+        .containsExactlyElementsOf(
+            Stages.ORDER.stream().filter(s -> !s.startsWith("lds")).toList());
   }
 }

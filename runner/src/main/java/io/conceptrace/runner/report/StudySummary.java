@@ -109,6 +109,10 @@ public record StudySummary(
    * @param splitHalfSpearman correlation between the ensemble's two halves
    * @param enrichmentTop100 concept carriers among the top 100 over their base rate; {@code null}
    *     where unknown
+   * @param lds the linear datamodeling score against {@code evaluate.lds}'s subset models; {@code
+   *     null} without them
+   * @param ldsCiLow lower end of its bootstrap 95 % interval over targets ({@code null} likewise)
+   * @param ldsCiHigh upper end
    */
   public record Attribution(
       String concept,
@@ -118,7 +122,10 @@ public record StudySummary(
       Double seedSpearman,
       Double seedTop100,
       Double splitHalfSpearman,
-      Double enrichmentTop100) {}
+      Double enrichmentTop100,
+      Double lds,
+      Double ldsCiLow,
+      Double ldsCiHigh) {}
 
   /**
    * The numbers as MLflow metrics, named so that MLflow's chart view and metric filters take them
@@ -162,6 +169,9 @@ public record StudySummary(
       putIfKnown(out, at + ".seed_top100", a.seedTop100());
       putIfKnown(out, at + ".split_half_spearman", a.splitHalfSpearman());
       putIfKnown(out, at + ".enrichment_top100", a.enrichmentTop100());
+      putIfKnown(out, at + ".lds", a.lds());
+      putIfKnown(out, at + ".lds_ci_low", a.ldsCiLow());
+      putIfKnown(out, at + ".lds_ci_high", a.ldsCiHigh());
     }
     return out;
   }
@@ -217,6 +227,11 @@ public record StudySummary(
       v.put("seed top-100", a.seedTop100() == null ? "n/a" : fixed(100 * a.seedTop100(), "%.0f%%"));
       v.put("split-half ρ", fixed(a.splitHalfSpearman(), "%.2f"));
       v.put("top-100 enrichment", fixed(a.enrichmentTop100(), "%.2fx"));
+      if (a.lds() != null) { // only studies with evaluate.lds get the column
+        v.put(
+            "LDS [95% CI]",
+            String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", a.lds(), a.ldsCiLow(), a.ldsCiHigh()));
+      }
       rows.add(new SummaryRow(ATTRIBUTIONS, key, v));
     }
     return rows;

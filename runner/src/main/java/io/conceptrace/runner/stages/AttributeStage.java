@@ -96,12 +96,7 @@ final class AttributeStage implements StageRunner {
     // compiled and run over every image): the CPU time of the attribution itself.
     long cpu0 = Trak.processCpuNanos();
     ImageDataset train = data.train();
-    ImageDataset targets =
-        switch (cell.targets()) {
-          case VAL -> data.val();
-          case CONCEPT_TEST -> set.test();
-          case CONCEPT_POSITIVES -> positives(set.test());
-        };
+    ImageDataset targets = targets(cell.targets(), data, set);
     boolean pooled = cell.probePooling() == Pooling.AVG;
     TrakSpec spec = cell.trak();
     Path work = ctx.writer().directory().resolve(WORK_DIR);
@@ -113,10 +108,7 @@ final class AttributeStage implements StageRunner {
         ConceptModel m = model(designated, c, probes.get(designated), layer, pooled);
         BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
-        targetLabels =
-            cell.targetLabels() == Experiment.TargetLabels.PROBE
-                ? Trak.pseudoLabels(m, BatchSource.of(targets, norm), LABEL_BATCH, manager)
-                : conceptLabels(set, cell.targets());
+        targetLabels = targetLabels(cell, set, targets, m, norm, manager);
       }
       for (int i = 0; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
@@ -160,6 +152,31 @@ final class AttributeStage implements StageRunner {
     }
     deleteTree(work);
     return ctx.commit();
+  }
+
+  /** The images whose concept predictions are attributed ({@code attribution.targets}). */
+  static ImageDataset targets(Experiment.Targets kind, StudyData data, ConceptSet set) {
+    return switch (kind) {
+      case VAL -> data.val();
+      case CONCEPT_TEST -> set.test();
+      case CONCEPT_POSITIVES -> positives(set.test());
+    };
+  }
+
+  /**
+   * The targets' labels y, the sign (2y − 1) of each attributed margin: the designated probe's
+   * predictions, or the concept set's own labels ({@code attribution.target-labels}).
+   */
+  static boolean[] targetLabels(
+      AttributeCellSpec a,
+      ConceptSet set,
+      ImageDataset targets,
+      ConceptModel designated,
+      BatchEncoder norm,
+      NDManager manager) {
+    return a.targetLabels() == Experiment.TargetLabels.PROBE
+        ? Trak.pseudoLabels(designated, BatchSource.of(targets, norm), LABEL_BATCH, manager)
+        : conceptLabels(set, a.targets());
   }
 
   private static void writeStability(
@@ -254,11 +271,14 @@ final class AttributeStage implements StageRunner {
     return (hits / (double) k) / (carrying / (double) n);
   }
 
-  private static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {
+  static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {
     return TrainedModel.load(base.artifact(TrainStage.MODEL_DIR), manager);
   }
 
-  private static ConceptModel model(
+  /**
+   * h_m: member {@code index}'s subnetwork up to the layer and its probe, as TRAK attributes it.
+   */
+  static ConceptModel model(
       int index, TrainedModel.Checkpoint c, StoredCell probe, String layer, boolean pooled) {
     LinearProbe lp = LinearProbe.load(probe.artifact(ProbeStage.PROBE_DIR));
     return new ConceptModel(

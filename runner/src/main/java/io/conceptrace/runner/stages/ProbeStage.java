@@ -24,10 +24,12 @@ import java.nio.file.Files;
 import java.util.Optional;
 
 /**
- * {@code probe} and {@code reprobe}: a linear (dense or k-sparse) probe for one concept at one
- * layer of one model (a base model, or a model retrained without a prune set), trained on the
- * unchanged concept set. Writes the probe ({@code probe/cav.npy}, {@code probe/bias.npy}) and its
- * held-out accuracy ({@value StageFiles#PROBE_ACCURACY}).
+ * {@code probe}, {@code reprobe} and {@code lds-probe}: a linear (dense or k-sparse) probe for one
+ * concept at one layer of one model (a base model, a model retrained without a prune set, or a
+ * subset model of {@code evaluate.lds}), trained on the unchanged concept set; an lds-probe also
+ * records its logits on the attribution's targets ({@value StageFiles#TARGET_LOGITS}). Writes the
+ * probe ({@code probe/cav.npy}, {@code probe/bias.npy}) and its held-out accuracy ({@value
+ * StageFiles#PROBE_ACCURACY}).
  */
 final class ProbeStage implements StageRunner {
   static final String PROBE_DIR = "probe";
@@ -36,17 +38,33 @@ final class ProbeStage implements StageRunner {
   private final Concepts concepts;
   private final ComputeEngine engine;
 
+  /** Present for lds-probe cells: records the new probe's logits on the attribution's targets. */
+  private final Optional<LdsStage> lds;
+
   ProbeStage(Concepts concepts, ComputeEngine engine) {
+    this(concepts, engine, Optional.empty());
+  }
+
+  ProbeStage(Concepts concepts, ComputeEngine engine, Optional<LdsStage> lds) {
     this.concepts = concepts;
     this.engine = engine;
+    this.lds = lds;
+  }
+
+  /** The stage of the model a probe cell reads. */
+  private static String modelStage(String stage) {
+    return switch (stage) {
+      case Stages.REPROBE -> Stages.RETRAIN;
+      case Stages.LDS_PROBE -> Stages.LDS_TRAIN;
+      default -> Stages.TRAIN_BASE;
+    };
   }
 
   @Override
   public StoredCell run(CellContext ctx) throws Exception {
     ProbeCellSpec cell = ctx.spec(ProbeCellSpec.class);
     String layer = cell.layer();
-    StoredCell model =
-        ctx.input(ctx.cell().stage().equals(Stages.REPROBE) ? Stages.RETRAIN : Stages.TRAIN_BASE);
+    StoredCell model = ctx.input(modelStage(ctx.cell().stage()));
     ConceptSet set = concepts.get(cell.concept());
     concepts.describe(ctx, cell.concept(), set);
     ProbeSpec spec = cell.probe();
@@ -99,6 +117,11 @@ final class ProbeStage implements StageRunner {
                     }
                   });
       probe.probe().save(Files.createDirectories(ctx.writer().directory().resolve(PROBE_DIR)));
+      if (cell.recordedTargets().isPresent()) {
+        lds.orElseThrow()
+            .writeTargetLogits(
+                ctx, checkpoint, layer, set, cell.recordedTargets().get(), pooling, manager);
+      }
       ctx.metric("train.accuracy", epochs, probe.trainAccuracy());
       ctx.metric("val.auc", epochs, probe.valAuc());
       ctx.metric("nonzeros", epochs, probe.nonZeros());

@@ -263,6 +263,15 @@ public final class ReportStage implements StageRunner {
    */
   static List<StudySummary.Attribution> attributions(List<StoredCell> inputs) {
     List<StudySummary.Attribution> out = new ArrayList<>();
+    // An lds cell has its attribute cell's coordinates.
+    Map<Map<String, String>, Map<String, Double>> ldsByPlace = new LinkedHashMap<>();
+    for (StoredCell c : inputs) {
+      if (c.record().stage().equals(Stages.LDS)) {
+        Map<String, Double> last = new LinkedHashMap<>();
+        c.metrics().forEach(m -> last.put(m.name(), m.value()));
+        ldsByPlace.put(c.record().coordinates(), last);
+      }
+    }
     for (StoredCell c : inputs) {
       if (!c.record().stage().equals(Stages.ATTRIBUTE)) {
         continue;
@@ -273,6 +282,7 @@ public final class ReportStage implements StageRunner {
         continue;
       }
       Map<String, String> key = key(c, PROBE_KEY);
+      Map<String, Double> lds = ldsByPlace.getOrDefault(c.record().coordinates(), Map.of());
       out.add(
           new StudySummary.Attribution(
               key.get("concept"),
@@ -282,7 +292,10 @@ public final class ReportStage implements StageRunner {
               last.get(StageFiles.SEED_SPEARMAN),
               last.get(StageFiles.SEED_TOP100),
               last.get(StageFiles.SPLIT_HALF_SPEARMAN),
-              last.get(StageFiles.ENRICHMENT_TOP100)));
+              last.get(StageFiles.ENRICHMENT_TOP100),
+              lds.get(StageFiles.LDS_METRIC),
+              lds.get(StageFiles.LDS_CI_LOW),
+              lds.get(StageFiles.LDS_CI_HIGH)));
     }
     return out;
   }

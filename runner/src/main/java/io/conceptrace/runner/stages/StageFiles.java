@@ -28,6 +28,24 @@ public final class StageFiles {
   /** attribute metric: top-100 rate of concept carriers over their base rate. */
   public static final String ENRICHMENT_TOP100 = "enrichment.top-100";
 
+  /** lds-train: ids of the training images in the subset, one per line. */
+  public static final String INCLUDED_IDS = "included-ids.txt";
+
+  /** lds-probe: the probe's logits s(x) on the attribution's targets, float32, in target order. */
+  public static final String TARGET_LOGITS = "target-logits.npy";
+
+  /** lds: the linear datamodeling score, its bootstrap interval, subsets and targets. */
+  public static final String LDS_JSON = "lds.json";
+
+  /** lds metric: the linear datamodeling score (mean over targets of Spearman across subsets). */
+  public static final String LDS_METRIC = "lds";
+
+  /** lds metric: lower end of the bootstrap 95 % interval over targets. */
+  public static final String LDS_CI_LOW = "lds_ci_low";
+
+  /** lds metric: upper end of the bootstrap 95 % interval over targets. */
+  public static final String LDS_CI_HIGH = "lds_ci_high";
+
   /** prune-set: ids of the training images to leave out, one per line. */
   public static final String EXCLUDED_IDS = "excluded-ids.txt";
 

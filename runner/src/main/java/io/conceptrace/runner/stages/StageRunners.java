@@ -43,6 +43,10 @@ public final class StageRunners {
     out.put(Stages.RETRAIN, train);
     out.put(Stages.REPROBE, probe);
     out.put(Stages.PRUNE_SET, new PruneSetStage());
+    LdsStage lds = new LdsStage(data, concepts, engine);
+    out.put(Stages.LDS_TRAIN, train);
+    out.put(Stages.LDS_PROBE, new ProbeStage(concepts, engine, Optional.of(lds)));
+    out.put(Stages.LDS, lds);
     out.put(
         Stages.REPORT,
         new ReportStage(Optional.ofNullable(experiment.file()), Optional.of(data::train)));

@@ -20,9 +20,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code train-base} and {@code retrain}: one ensemble member trained from scratch with the cell's
- * seed, on the full training set (train-base) or without a prune set's images (retrain). Writes the
- * checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
+ * {@code train-base}, {@code retrain} and {@code lds-train}: one model trained from scratch with
+ * the cell's seed, on the full training set (train-base), without a prune set's images (retrain) or
+ * on one seeded subset of the training set (lds-train, which also lists the subset's ids). Writes
+ * the checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
  */
 final class TrainStage implements StageRunner {
   static final String MODEL_DIR = "model";
@@ -45,6 +46,10 @@ final class TrainStage implements StageRunner {
       StoredCell pruneSet = ctx.input(Stages.PRUNE_SET);
       List<String> excluded = Files.readAllLines(pruneSet.artifact(StageFiles.EXCLUDED_IDS));
       train = Subsets.excluding(train, excluded);
+      ctx.metric("train.size", 0, train.size());
+    } else if (cell.ldsSubset().isPresent()) {
+      train = LdsStage.images(cell.ldsSubset().get(), train);
+      LdsStage.writeIncluded(ctx, train);
       ctx.metric("train.size", 0, train.size());
     }
     int epochs = spec.epochs();

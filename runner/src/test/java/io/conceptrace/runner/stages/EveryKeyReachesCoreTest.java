@@ -284,6 +284,10 @@ class EveryKeyReachesCoreTest {
                   "prune.concepts = [wavy, other]",
                   "concepts.other { kind = classes, classes = [star] }")),
           Map.entry("prune.retrain-ensemble", structural("prune.retrain-ensemble = 1")),
+          Map.entry("evaluate.lds.subsets", structural("evaluate.lds.subsets = 2")),
+          Map.entry(
+              "evaluate.lds.fraction",
+              semantic("evaluate.lds.fraction = 0.3", "evaluate.lds.subsets = 2")),
           // A Kotlin filter over cells: structural, run and tested in KotlinBlocksTest (this test
           // loads without scripts, where the filter is reported and not applied).
           Map.entry("matrix.exclude", operational("matrix.exclude = \"\"\"false\"\"\"")),

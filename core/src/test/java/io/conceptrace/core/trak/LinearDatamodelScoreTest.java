@@ -199,7 +199,7 @@ class LinearDatamodelScoreTest {
     double[][] subsetOutputs(boolean[][] included) {
       double[][] out = new double[included.length][];
       for (int j = 0; j < included.length; j++) {
-        double[] w = solve(gram(included[j]), moment(included[j]));
+        double[] w = SmallSolve.solve(gram(included[j]), moment(included[j]));
         out[j] = new double[targets.length];
         for (int t = 0; t < targets.length; t++) {
           out[j][t] = dot(targets[t], w);
@@ -216,10 +216,10 @@ class LinearDatamodelScoreTest {
       boolean[] all = new boolean[x.length];
       java.util.Arrays.fill(all, true);
       double[][] g = gram(all);
-      double[] w = solve(g, moment(all));
+      double[] w = SmallSolve.solve(g, moment(all));
       double[][] out = new double[targets.length][x.length];
       for (int i = 0; i < x.length; i++) {
-        double[] gx = solve(g, x[i]);
+        double[] gx = SmallSolve.solve(g, x[i]);
         double residual = y[i] - dot(x[i], w);
         double leverage = dot(x[i], gx);
         for (int t = 0; t < targets.length; t++) {
@@ -265,42 +265,6 @@ class LinearDatamodelScoreTest {
         s += a[k] * b[k];
       }
       return s;
-    }
-
-    /** Gaussian elimination with partial pivoting (d is tiny). */
-    private static double[] solve(double[][] matrix, double[] rhs) {
-      int d = rhs.length;
-      double[][] a = new double[d][d + 1];
-      for (int r = 0; r < d; r++) {
-        System.arraycopy(matrix[r], 0, a[r], 0, d);
-        a[r][d] = rhs[r];
-      }
-      for (int c = 0; c < d; c++) {
-        int p = c;
-        for (int r = c + 1; r < d; r++) {
-          if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
-            p = r;
-          }
-        }
-        double[] tmp = a[c];
-        a[c] = a[p];
-        a[p] = tmp;
-        for (int r = c + 1; r < d; r++) {
-          double f = a[r][c] / a[c][c];
-          for (int k = c; k <= d; k++) {
-            a[r][k] -= f * a[c][k];
-          }
-        }
-      }
-      double[] out = new double[d];
-      for (int r = d - 1; r >= 0; r--) {
-        double s = a[r][d];
-        for (int k = r + 1; k < d; k++) {
-          s -= a[r][k] * out[k];
-        }
-        out[r] = s / a[r][r];
-      }
-      return out;
     }
   }
 }

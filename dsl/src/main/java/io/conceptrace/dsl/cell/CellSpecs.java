@@ -82,13 +82,8 @@ public final class CellSpecs {
   /** An {@code lds-probe} cell: the study's probe recipe, recording the attribution's targets. */
   public ProbeCellSpec ldsProbe(
       Experiment.Concept concept, String layer, Experiment.Sparsity sparsity, long seed) {
-    Experiment.Probes p = experiment.probes();
-    return new ProbeCellSpec(
-        concept(concept),
-        layer,
-        probe(p, concept, sparsity, seed),
-        probeAugmentation(p),
-        Optional.of(experiment.attribution().targets()));
+    return probeCell(
+        concept, layer, sparsity, seed, Optional.of(experiment.attribution().targets()));
   }
 
   /** An {@code lds} cell scoring the attribute cell whose spec is {@code scored}. */
@@ -100,13 +95,22 @@ public final class CellSpecs {
   /** A probe (or reprobe) cell for one concept, layer and sparsity. */
   public ProbeCellSpec probe(
       Experiment.Concept concept, String layer, Experiment.Sparsity sparsity, long seed) {
+    return probeCell(concept, layer, sparsity, seed, Optional.empty());
+  }
+
+  private ProbeCellSpec probeCell(
+      Experiment.Concept concept,
+      String layer,
+      Experiment.Sparsity sparsity,
+      long seed,
+      Optional<Experiment.Targets> recordedTargets) {
     Experiment.Probes p = experiment.probes();
     return new ProbeCellSpec(
         concept(concept),
         layer,
         probe(p, concept, sparsity, seed),
         probeAugmentation(p),
-        Optional.empty());
+        recordedTargets);
   }
 
   /** An attribute cell for one concept, layer and method. */

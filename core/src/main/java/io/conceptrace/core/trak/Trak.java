@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -56,6 +57,10 @@ public final class Trak implements AutoCloseable {
   private final List<double[]> firstHalfMeanScoreByModel = new ArrayList<>();
 
   private final List<double[]> secondHalfMeanScoreByModel = new ArrayList<>();
+
+  /** What {@link #addModel} reported per model (restored ones included), for checkpoints. */
+  private final List<ModelReport> reports = new ArrayList<>();
+
   private long replicaCpuNanos;
   private int models;
   private boolean finished;
@@ -237,16 +242,19 @@ public final class Trak implements AutoCloseable {
         replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
       }
       models++;
-      return new ModelReport(
-          index,
-          p,
-          k,
-          times.lambda,
-          times.meanAbs,
-          featurizeSeconds,
-          trainSize / featurizeSeconds,
-          times.kernelNanos / 1e9,
-          (t3 - t1 - times.kernelNanos) / 1e9);
+      ModelReport report =
+          new ModelReport(
+              index,
+              p,
+              k,
+              times.lambda,
+              times.meanAbs,
+              featurizeSeconds,
+              trainSize / featurizeSeconds,
+              times.kernelNanos / 1e9,
+              (t3 - t1 - times.kernelNanos) / 1e9);
+      reports.add(report);
+      return report;
     }
   }
 
@@ -384,7 +392,9 @@ public final class Trak implements AutoCloseable {
     replicaMeanScoreByModel.add(replicaMean);
     qByModel.add(q);
     models++;
-    return new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+    ModelReport report = new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+    reports.add(report);
+    return report;
   }
 
   /**
@@ -514,6 +524,84 @@ public final class Trak implements AutoCloseable {
       }
     }
     return means;
+  }
+
+  /** How many models have been added (or restored from a checkpoint). */
+  public int models() {
+    return models;
+  }
+
+  /**
+   * Keeps what the models added so far contributed in {@code area} (a file {@code model-MMMM.ckpt}
+   * with its SHA-256; older checkpoints there are deleted), so that {@link #resume} in a later
+   * process continues after the last of them with the same final bytes. Costs one write of the n ×
+   * n_targets score sum plus five doubles per training image and model.
+   *
+   * @param key what the state depends on beyond this attribution's settings and sizes (the cell,
+   *     its inputs, the software); a checkpoint is resumed only under the same key
+   * @return the checkpoint file
+   */
+  public Path checkpoint(Path area, String key) {
+    if (finished || models == 0) {
+      throw new IllegalStateException("a checkpoint needs added models and no finish()");
+    }
+    List<TrakCheckpoint.Model> state = new ArrayList<>(models);
+    for (int m = 0; m < models; m++) {
+      boolean halves = !firstHalfMeanScoreByModel.isEmpty();
+      state.add(
+          new TrakCheckpoint.Model(
+              qByModel.get(m),
+              meanScoreByModel.get(m),
+              replicaMeanScoreByModel.get(m),
+              halves ? firstHalfMeanScoreByModel.get(m) : null,
+              halves ? secondHalfMeanScoreByModel.get(m) : null,
+              reports.get(m)));
+    }
+    return TrakCheckpoint.write(
+        area,
+        new TrakCheckpoint.State(
+            fullKey(key), trainSize, targetSize, replicaCpuNanos, qSum, List.copyOf(state)),
+        scoreSum,
+        READ_BLOCK_BYTES);
+  }
+
+  /**
+   * Restores the newest valid checkpoint in {@code area} written under the same key, settings and
+   * sizes (see {@link #checkpoint}); a checkpoint whose checksum fails, or that was written for
+   * something else, is deleted, never trusted. Call before any {@link #addModel}; then add the
+   * models from index {@link #models()} on.
+   *
+   * @return the reports of the restored models, in order; empty if nothing was restored
+   */
+  public List<ModelReport> resume(Path area, String key) {
+    if (finished || models != 0) {
+      throw new IllegalStateException("resume() must come before the first addModel()");
+    }
+    Optional<TrakCheckpoint.State> found =
+        TrakCheckpoint.readLatest(area, fullKey(key), trainSize, targetSize, scoreSum);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    TrakCheckpoint.State state = found.get();
+    System.arraycopy(state.qSum(), 0, qSum, 0, trainSize);
+    replicaCpuNanos = state.replicaCpuNanos();
+    for (TrakCheckpoint.Model m : state.models()) {
+      qByModel.add(m.q());
+      meanScoreByModel.add(m.meanScore());
+      replicaMeanScoreByModel.add(m.replicaMeanScore());
+      if (m.firstHalf() != null) {
+        firstHalfMeanScoreByModel.add(m.firstHalf());
+        secondHalfMeanScoreByModel.add(m.secondHalf());
+      }
+      reports.add(m.report());
+    }
+    models = state.models().size();
+    return List.copyOf(reports);
+  }
+
+  /** The caller's key with everything of this attribution that shapes its state. */
+  private String fullKey(String key) {
+    return key + "|" + method.word() + "|" + spec + "|" + trainSize + "x" + targetSize;
   }
 
   /** Combines the models: τ = mean S ⊙ mean Q (per training row), and Eq. (1). */

@@ -177,9 +177,8 @@ public final class Trak implements AutoCloseable {
     }
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
     long p = gradients.dimension();
-    int r = spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
-    // With R >= 2 the two halves of the projections are the independent replicas: no extra cost.
-    boolean replicated = replicated() && r == 1;
+    int r = projectionsPerModel(spec);
+    boolean replicated = replicaProjection(spec, method);
     long[] mainSeeds = new long[r];
     long[] replicaSeeds = new long[r];
     for (int j = 0; j < r; j++) {
@@ -256,6 +255,22 @@ public final class Trak implements AutoCloseable {
       reports.add(report);
       return report;
     }
+  }
+
+  /** R, the projections of each model's gradients (1 without projection). */
+  static int projectionsPerModel(TrakSpec spec) {
+    return spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
+  }
+
+  /**
+   * Whether each model's gradients are projected a second time with independent seeds (the
+   * stability replica): with one projection only; with R ≥ 2 the two halves of the projections are
+   * the independent replicas, at no extra cost.
+   */
+  static boolean replicaProjection(TrakSpec spec, AttributionMethod method) {
+    return method.featurizes()
+        && spec.projection() != ProjectionKind.NONE
+        && projectionsPerModel(spec) == 1;
   }
 
   /** Facts of the first projection's kernel, and the time spent in kernels. */
@@ -406,12 +421,7 @@ public final class Trak implements AutoCloseable {
   }
 
   private static long cpuNanos() {
-    java.lang.management.OperatingSystemMXBean os =
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean bean) {
-      return bean.getProcessCpuTime();
-    }
-    return System.nanoTime(); // no CPU clock: wall time is the best upper bound we have
+    return io.conceptrace.core.engine.ProcessCpu.nanos();
   }
 
   /** One projector writing into one feature store; counts the CPU time of its projections. */
@@ -453,6 +463,25 @@ public final class Trak implements AutoCloseable {
       int batchSize,
       long bufferBytes,
       NDManager root) {
+    return featurize(
+        inputs, labels, gradients, outs, batchSize, bufferBytes, root, new GradientTime());
+  }
+
+  /** Wall time spent computing per-example gradients (the benchmark's breakdown). */
+  static final class GradientTime {
+    long nanos;
+  }
+
+  /** As above, adding the time spent in per-example gradients to {@code time}. */
+  static float[] featurize(
+      BatchSource inputs,
+      boolean[] labels,
+      PerExampleGradients gradients,
+      List<Featurizer> outs,
+      int batchSize,
+      long bufferBytes,
+      NDManager root,
+      GradientTime time) {
     float[] margins = new float[inputs.size()];
     int chunk = TrakMemory.chunkExamples(gradients.dimension(), batchSize, bufferBytes);
     for (int chunkStart = 0; chunkStart < inputs.size(); chunkStart += chunk) {
@@ -464,7 +493,10 @@ public final class Trak implements AutoCloseable {
           boolean[] y = new boolean[count];
           System.arraycopy(labels, start, y, 0, count);
           try (NDManager batch = scope.newSubManager()) {
-            PerExampleGradients.Result r = gradients.compute(inputs.batch(start, count, batch), y);
+            NDArray x = inputs.batch(start, count, batch);
+            long g0 = System.nanoTime();
+            PerExampleGradients.Result r = gradients.compute(x, y);
+            time.nanos += System.nanoTime() - g0;
             r.gradients().attach(scope);
             parts.add(r.gradients());
             System.arraycopy(r.margins(), 0, margins, start, count);

@@ -125,7 +125,7 @@ final class BenchTrakCommand implements Callable<Integer> {
         Locale.ROOT,
         "attribution      %s, projection %s k=%d x %d, batch %d, parameters %s%n",
         options.method().word(),
-        s.projection().name().toLowerCase(Locale.ROOT),
+        s.projection().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         s.projectionDim(),
         s.projections(),
         s.batchSize(),

@@ -29,11 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class AttributionResumeAfterKillTest {
   private static final Path TINY = Path.of("src/test/resources/experiments/tiny.conf");
   private static final String EXPERIMENT = "tiny";
-  private static final int MODELS = 4;
+  private static final int MODELS = 5;
   private static final Duration LIMIT = Duration.ofMinutes(10);
 
   /**
-   * The tiny study cut to one attribute cell over a 4-model ensemble, with enough training images
+   * The tiny study cut to one attribute cell over a 5-model ensemble, with enough training images
    * and projections that one model's attribution takes far longer than the test needs to notice its
    * checkpoint and kill the run.
    */
@@ -83,7 +83,7 @@ class AttributionResumeAfterKillTest {
         .filteredOn(m -> m.name().equals("featurize.seconds"))
         .as("models 0 and 1 were not featurized again")
         .extracting(Metric::step)
-        .containsExactly(2L, 3L);
+        .containsExactly(2L, 3L, 4L);
     assertThat(attributeCell(reference).metrics())
         .filteredOn(m -> m.name().equals("resumed-models"))
         .extracting(Metric::value)

@@ -221,7 +221,8 @@ public record Experiment(
 
   public enum Projection {
     GAUSSIAN,
-    RADEMACHER
+    RADEMACHER,
+    SPARSE_JL
   }
 
   public enum KernelMode {

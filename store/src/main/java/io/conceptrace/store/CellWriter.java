@@ -60,6 +60,21 @@ public final class CellWriter implements AutoCloseable {
     return temp;
   }
 
+  /**
+   * The cell's work area ({@link RunStore#workArea}), created: files there outlive this attempt (a
+   * killed or failed one included) until the cell is committed, which deletes them. Write only what
+   * a later attempt can verify before trusting it (a kill can interrupt any write).
+   */
+  public Path workArea() {
+    Path dir = store.workArea(experiment, stage, cellId);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+    return dir;
+  }
+
   /** A path for an artifact inside the cell; parent directories are created. */
   public Path file(String relativePath) {
     Path p = temp.resolve(relativePath).normalize();
@@ -166,6 +181,8 @@ public final class CellWriter implements AutoCloseable {
       if (old != null) {
         deleteQuietly(old);
       }
+      // The cell is complete (ours or another writer's): checkpoints towards it are spent.
+      deleteQuietly(store.workArea(experiment, stage, cellId));
       return store
           .find(experiment, stage, cellId)
           .orElseThrow(() -> new IllegalStateException("committed cell vanished: " + target));

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
  * ROOT/EXPERIMENT/.attempts/STAGE/CELL_ID/*.json records of FAILED and KILLED attempts
  * ROOT/EXPERIMENT/.attempts/STAGE/CELL_ID/TIME-DAMAGED/  a damaged cell, moved out of the way
  * ROOT/EXPERIMENT/.claims/STAGE~CELL_ID.json     which process is computing a cell now
+ * ROOT/EXPERIMENT/.work/STAGE/CELL_ID/           an unfinished cell's checkpoints (across attempts)
  * </pre>
  *
  * <p>A cell directory appears only by an atomic rename of a finished temporary directory, so a
@@ -44,6 +45,7 @@ public final class RunStore {
   static final String TEMP_DIR = ".tmp";
   static final String ATTEMPTS_DIR = ".attempts";
   static final String CLAIMS_DIR = ".claims";
+  static final String WORK_DIR = ".work";
 
   /** Where replaced cells go for the moment between their replacement's commit and deletion. */
   public static final String SUPERSEDED_DIR = ".superseded";
@@ -63,6 +65,17 @@ public final class RunStore {
     return root.resolve(StoreNames.requireSafe("experiment", experiment))
         .resolve(StoreNames.requireSafe("stage", stage))
         .resolve(StoreNames.requireSafe("cell id", cellId));
+  }
+
+  /**
+   * The work area of a cell that is not finished: where an attempt keeps what a later attempt may
+   * resume from (e.g. an attribution's per-model checkpoints). Unlike the attempt's temporary
+   * directory it survives a killed or failed attempt; only the process holding the cell's claim
+   * uses it, and a commit deletes it (a finished cell keeps no checkpoints). Not created here.
+   */
+  public Path workArea(String experiment, String stage, String cellId) {
+    cellDirectory(experiment, stage, cellId); // validates the names
+    return root.resolve(experiment).resolve(WORK_DIR).resolve(stage).resolve(cellId);
   }
 
   /**

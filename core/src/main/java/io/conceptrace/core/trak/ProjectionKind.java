@@ -7,5 +7,10 @@ public enum ProjectionKind {
   /** i.i.d. N(0, 1) entries (TRAK's default). */
   GAUSSIAN,
   /** i.i.d. ±1 entries: cheaper to generate, same Johnson–Lindenstrauss guarantee. */
-  RADEMACHER
+  RADEMACHER,
+  /**
+   * Sparse Johnson–Lindenstrauss: s = {@link SparseJlProjector#NONZEROS} entries ±1/√s per gradient
+   * coordinate, hashed from (seed, coordinate), never stored: O(P·s) per image instead of O(P·k).
+   */
+  SPARSE_JL
 }

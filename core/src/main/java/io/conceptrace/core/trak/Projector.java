@@ -22,6 +22,16 @@ public interface Projector extends AutoCloseable {
    */
   NDArray project(NDArray gradients);
 
+  /** Wall nanoseconds spent generating projection-matrix entries so far (0 if none are). */
+  default long generationNanos() {
+    return 0;
+  }
+
+  /** Wall nanoseconds spent multiplying gradients by the matrix so far. */
+  default long multiplyNanos() {
+    return 0;
+  }
+
   /** Frees a cached matrix, if any. */
   @Override
   void close();
@@ -48,6 +58,7 @@ public interface Projector extends AutoCloseable {
       case NONE -> new IdentityProjector(inputDim);
       case GAUSSIAN, RADEMACHER ->
           new RandomProjector(kind, seed, inputDim, outputDim, maxBlockBytes, cacheBytes, manager);
+      case SPARSE_JL -> new SparseJlProjector(seed, inputDim, outputDim, maxBlockBytes);
     };
   }
 }

@@ -46,6 +46,8 @@ final class RandomProjector implements Projector {
 
   private final NDManager cacheManager;
   private ByteBuffer scratch;
+  private long generationNanos;
+  private long multiplyNanos;
 
   RandomProjector(
       ProjectionKind kind,
@@ -98,11 +100,15 @@ final class RandomProjector implements Projector {
       long r0 = (long) b * tilesPerBlock * TILE_ROWS;
       long r1 = Math.min(inputDim, r0 + (long) tilesPerBlock * TILE_ROWS);
       try (NDManager scope = owner.newSubManager()) {
+        long t0 = System.nanoTime();
         NDArray block = cached ? cachedBlock(b) : generateShared(r0, r1, scope);
+        long t1 = System.nanoTime();
         NDArray slice = gradients.get(new NDIndex(":, {}:{}", r0, r1));
         slice.attach(scope);
         NDArray part = slice.matMul(block);
         out.addi(part);
+        generationNanos += t1 - t0;
+        multiplyNanos += System.nanoTime() - t1;
       }
     }
     return out;
@@ -148,6 +154,16 @@ final class RandomProjector implements Projector {
     ByteBuffer view = scratch.duplicate();
     view.clear().limit(bytes);
     return view.slice().order(ByteOrder.nativeOrder());
+  }
+
+  @Override
+  public long generationNanos() {
+    return generationNanos;
+  }
+
+  @Override
+  public long multiplyNanos() {
+    return multiplyNanos;
   }
 
   private void fillTile(long tile, int tileRows, FloatBuffer dst) {

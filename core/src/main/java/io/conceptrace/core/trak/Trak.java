@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -56,6 +57,10 @@ public final class Trak implements AutoCloseable {
   private final List<double[]> firstHalfMeanScoreByModel = new ArrayList<>();
 
   private final List<double[]> secondHalfMeanScoreByModel = new ArrayList<>();
+
+  /** What {@link #addModel} reported per model (restored ones included), for checkpoints. */
+  private final List<ModelReport> reports = new ArrayList<>();
+
   private long replicaCpuNanos;
   private int models;
   private boolean finished;
@@ -172,9 +177,8 @@ public final class Trak implements AutoCloseable {
     }
     PerExampleGradients gradients = PerExampleGradients.batched(model, spec.parameters());
     long p = gradients.dimension();
-    int r = spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
-    // With R >= 2 the two halves of the projections are the independent replicas: no extra cost.
-    boolean replicated = replicated() && r == 1;
+    int r = projectionsPerModel(spec);
+    boolean replicated = replicaProjection(spec, method);
     long[] mainSeeds = new long[r];
     long[] replicaSeeds = new long[r];
     for (int j = 0; j < r; j++) {
@@ -237,17 +241,36 @@ public final class Trak implements AutoCloseable {
         replicaMeanScoreByModel.add(meanScoreByModel.get(meanScoreByModel.size() - 1));
       }
       models++;
-      return new ModelReport(
-          index,
-          p,
-          k,
-          times.lambda,
-          times.meanAbs,
-          featurizeSeconds,
-          trainSize / featurizeSeconds,
-          times.kernelNanos / 1e9,
-          (t3 - t1 - times.kernelNanos) / 1e9);
+      ModelReport report =
+          new ModelReport(
+              index,
+              p,
+              k,
+              times.lambda,
+              times.meanAbs,
+              featurizeSeconds,
+              trainSize / featurizeSeconds,
+              times.kernelNanos / 1e9,
+              (t3 - t1 - times.kernelNanos) / 1e9);
+      reports.add(report);
+      return report;
     }
+  }
+
+  /** R, the projections of each model's gradients (1 without projection). */
+  static int projectionsPerModel(TrakSpec spec) {
+    return spec.projection() == ProjectionKind.NONE ? 1 : spec.projections();
+  }
+
+  /**
+   * Whether each model's gradients are projected a second time with independent seeds (the
+   * stability replica): with one projection only; with R ≥ 2 the two halves of the projections are
+   * the independent replicas, at no extra cost.
+   */
+  static boolean replicaProjection(TrakSpec spec, AttributionMethod method) {
+    return method.featurizes()
+        && spec.projection() != ProjectionKind.NONE
+        && projectionsPerModel(spec) == 1;
   }
 
   /** Facts of the first projection's kernel, and the time spent in kernels. */
@@ -384,7 +407,9 @@ public final class Trak implements AutoCloseable {
     replicaMeanScoreByModel.add(replicaMean);
     qByModel.add(q);
     models++;
-    return new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+    ModelReport report = new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+    reports.add(report);
+    return report;
   }
 
   /**
@@ -396,12 +421,7 @@ public final class Trak implements AutoCloseable {
   }
 
   private static long cpuNanos() {
-    java.lang.management.OperatingSystemMXBean os =
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean bean) {
-      return bean.getProcessCpuTime();
-    }
-    return System.nanoTime(); // no CPU clock: wall time is the best upper bound we have
+    return io.conceptrace.core.engine.ProcessCpu.nanos();
   }
 
   /** One projector writing into one feature store; counts the CPU time of its projections. */
@@ -443,6 +463,25 @@ public final class Trak implements AutoCloseable {
       int batchSize,
       long bufferBytes,
       NDManager root) {
+    return featurize(
+        inputs, labels, gradients, outs, batchSize, bufferBytes, root, new GradientTime());
+  }
+
+  /** Wall time spent computing per-example gradients (the benchmark's breakdown). */
+  static final class GradientTime {
+    long nanos;
+  }
+
+  /** As above, adding the time spent in per-example gradients to {@code time}. */
+  static float[] featurize(
+      BatchSource inputs,
+      boolean[] labels,
+      PerExampleGradients gradients,
+      List<Featurizer> outs,
+      int batchSize,
+      long bufferBytes,
+      NDManager root,
+      GradientTime time) {
     float[] margins = new float[inputs.size()];
     int chunk = TrakMemory.chunkExamples(gradients.dimension(), batchSize, bufferBytes);
     for (int chunkStart = 0; chunkStart < inputs.size(); chunkStart += chunk) {
@@ -454,7 +493,10 @@ public final class Trak implements AutoCloseable {
           boolean[] y = new boolean[count];
           System.arraycopy(labels, start, y, 0, count);
           try (NDManager batch = scope.newSubManager()) {
-            PerExampleGradients.Result r = gradients.compute(inputs.batch(start, count, batch), y);
+            NDArray x = inputs.batch(start, count, batch);
+            long g0 = System.nanoTime();
+            PerExampleGradients.Result r = gradients.compute(x, y);
+            time.nanos += System.nanoTime() - g0;
             r.gradients().attach(scope);
             parts.add(r.gradients());
             System.arraycopy(r.margins(), 0, margins, start, count);
@@ -514,6 +556,84 @@ public final class Trak implements AutoCloseable {
       }
     }
     return means;
+  }
+
+  /** How many models have been added (or restored from a checkpoint). */
+  public int models() {
+    return models;
+  }
+
+  /**
+   * Keeps what the models added so far contributed in {@code area} (a file {@code model-MMMM.ckpt}
+   * with its SHA-256; older checkpoints there are deleted), so that {@link #resume} in a later
+   * process continues after the last of them with the same final bytes. Costs one write of the n ×
+   * n_targets score sum plus five doubles per training image and model.
+   *
+   * @param key what the state depends on beyond this attribution's settings and sizes (the cell,
+   *     its inputs, the software); a checkpoint is resumed only under the same key
+   * @return the checkpoint file
+   */
+  public Path checkpoint(Path area, String key) {
+    if (finished || models == 0) {
+      throw new IllegalStateException("a checkpoint needs added models and no finish()");
+    }
+    List<TrakCheckpoint.Model> state = new ArrayList<>(models);
+    for (int m = 0; m < models; m++) {
+      boolean halves = !firstHalfMeanScoreByModel.isEmpty();
+      state.add(
+          new TrakCheckpoint.Model(
+              qByModel.get(m),
+              meanScoreByModel.get(m),
+              replicaMeanScoreByModel.get(m),
+              halves ? firstHalfMeanScoreByModel.get(m) : null,
+              halves ? secondHalfMeanScoreByModel.get(m) : null,
+              reports.get(m)));
+    }
+    return TrakCheckpoint.write(
+        area,
+        new TrakCheckpoint.State(
+            fullKey(key), trainSize, targetSize, replicaCpuNanos, qSum, List.copyOf(state)),
+        scoreSum,
+        READ_BLOCK_BYTES);
+  }
+
+  /**
+   * Restores the newest valid checkpoint in {@code area} written under the same key, settings and
+   * sizes (see {@link #checkpoint}); a checkpoint whose checksum fails, or that was written for
+   * something else, is deleted, never trusted. Call before any {@link #addModel}; then add the
+   * models from index {@link #models()} on.
+   *
+   * @return the reports of the restored models, in order; empty if nothing was restored
+   */
+  public List<ModelReport> resume(Path area, String key) {
+    if (finished || models != 0) {
+      throw new IllegalStateException("resume() must come before the first addModel()");
+    }
+    Optional<TrakCheckpoint.State> found =
+        TrakCheckpoint.readLatest(area, fullKey(key), trainSize, targetSize, scoreSum);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    TrakCheckpoint.State state = found.get();
+    System.arraycopy(state.qSum(), 0, qSum, 0, trainSize);
+    replicaCpuNanos = state.replicaCpuNanos();
+    for (TrakCheckpoint.Model m : state.models()) {
+      qByModel.add(m.q());
+      meanScoreByModel.add(m.meanScore());
+      replicaMeanScoreByModel.add(m.replicaMeanScore());
+      if (m.firstHalf() != null) {
+        firstHalfMeanScoreByModel.add(m.firstHalf());
+        secondHalfMeanScoreByModel.add(m.secondHalf());
+      }
+      reports.add(m.report());
+    }
+    models = state.models().size();
+    return List.copyOf(reports);
+  }
+
+  /** The caller's key with everything of this attribution that shapes its state. */
+  private String fullKey(String key) {
+    return key + "|" + method.word() + "|" + spec + "|" + trainSize + "x" + targetSize;
   }
 
   /** Combines the models: τ = mean S ⊙ mean Q (per training row), and Eq. (1). */

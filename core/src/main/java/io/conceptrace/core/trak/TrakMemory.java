@@ -62,6 +62,9 @@ public record TrakMemory(
     long projection;
     if (spec.projection() == ProjectionKind.NONE) {
       projection = 0;
+    } else if (spec.projection() == ProjectionKind.SPARSE_JL) {
+      // a block of gradient columns copied to the heap, and its rows' columns and entries
+      projection = 2 * Math.min(spec.projectionBlockBytes(), chunk * parameters * Float.BYTES);
     } else if (matrix <= spec.projectionCacheBytes()) {
       projection = matrix;
     } else {

@@ -62,7 +62,7 @@ public record TrakSpec(
    * defaults.conf}, which a runner test holds this equal to): Gaussian projection to k dimensions,
    * seed 0, no ridge, the reference (traker) ensemble rescaling, all parameters, batches of 64;
    * gathered up to 1 GiB per projection, 256 MiB projection blocks, matrices up to 1 GiB cached,
-   * top/bottom 100. So {@code ctrace bench trak} times the setup a study runs.
+   * top/bottom 100.
    */
   public static TrakSpec defaults(int projectionDim) {
     return new TrakSpec(

@@ -105,7 +105,7 @@ class ProjectorTest {
   @ParameterizedTest
   @EnumSource(
       value = ProjectionKind.class,
-      names = {"GAUSSIAN", "RADEMACHER"})
+      names = {"GAUSSIAN", "RADEMACHER", "SPARSE_JL"})
   void innerProductsArePreservedUpToTheCommonScale(ProjectionKind kind) {
     // E[φ(a)·φ(b)] = a·b (JL normalisation); the relative error of the cosine is O(1/√k).
     Random random = new Random(5);
@@ -135,7 +135,7 @@ class ProjectorTest {
   @ParameterizedTest
   @EnumSource(
       value = ProjectionKind.class,
-      names = {"GAUSSIAN", "RADEMACHER"})
+      names = {"GAUSSIAN", "RADEMACHER", "SPARSE_JL"})
   void referenceModeScoresDoNotScaleWithTheNumberOfParameters(ProjectionKind kind)
       throws Exception {
     // The same gradients with P zero coordinates appended describe the same model; under the old

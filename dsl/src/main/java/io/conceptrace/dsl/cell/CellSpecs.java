@@ -276,9 +276,11 @@ public final class CellSpecs {
   public static TrakSpec trak(Experiment.Attribution a, long seed) {
     return TrakSpec.defaults(a.projectionDim())
         .withProjection(
-            a.projection() == Experiment.Projection.GAUSSIAN
-                ? ProjectionKind.GAUSSIAN
-                : ProjectionKind.RADEMACHER,
+            switch (a.projection()) {
+              case GAUSSIAN -> ProjectionKind.GAUSSIAN;
+              case RADEMACHER -> ProjectionKind.RADEMACHER;
+              case SPARSE_JL -> ProjectionKind.SPARSE_JL;
+            },
             a.projectionDim(),
             seed)
         .withRidge(a.lambda())

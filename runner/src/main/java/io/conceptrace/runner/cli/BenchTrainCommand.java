@@ -1,73 +1,61 @@
 package io.conceptrace.runner.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.EngineInfo;
 import io.conceptrace.core.nn.ArchitectureSpec;
+import io.conceptrace.core.train.OptimizerSpec;
 import io.conceptrace.core.train.TrainBenchmark;
+import io.conceptrace.core.train.TrainSpec;
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.cell.CellSpecs;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Training images/s for the quickstart network and ResNet-18 (small stem, width 1.0) with the data
- * pipeline and with pre-loaded tensors, and the loader's overhead.
+ * Training images/s, per wall second and per CPU-second, of an experiment file's network trained
+ * with that file's training settings, with the data pipeline and with pre-loaded tensors.
  */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Training throughput (images/s) with the data pipeline and with pre-loaded tensors.",
-      "Networks: the quickstart network (small-cnn, width 1.0) and ResNet-18 (small stem,"
-          + " width 1.0), both at 32x32 on generated RGB images, SGD + Nesterov, label smoothing."
+      "Training throughput of an experiment's network with its training settings (batch size,"
+          + " optimizer, weight decay, label smoothing, augmentation), on generated images of its"
+          + " size and channels: images per second and per CPU-second of the process, with the"
+          + " data pipeline and with pre-loaded tensors.",
+      "Other networks or settings: --set (e.g. --set model.arch=resnet18 --set model.width=1.0)."
     })
 final class BenchTrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin EngineSelection engineSelection;
 
-  @Option(
-      names = "--only",
-      paramLabel = "quick|resnet18",
-      description = "Benchmark one network only (default: both).")
-  String only;
+  @Mixin ExperimentOptions experimentOptions;
 
   @Option(
-      names = "--batch",
-      description = "Batch size (default: ${DEFAULT-VALUE}).",
-      defaultValue = "128")
-  int batch;
+      names = "--experiment",
+      paramLabel = "FILE",
+      defaultValue = BenchStudy.DEFAULT_FILE,
+      description =
+          "Experiment whose model and training settings are timed (default: ${DEFAULT-VALUE}).")
+  Path experimentFile;
 
   @Option(
-      names = "--quick-arch",
-      description = "Architecture of the quickstart network (default: ${DEFAULT-VALUE}).",
-      defaultValue = "small-cnn")
-  String quickArch;
-
-  @Option(
-      names = "--quick-width",
-      description = "Width multiplier of the quickstart network (default: ${DEFAULT-VALUE}).",
-      defaultValue = "1.0")
-  double quickWidth;
-
-  @Option(
-      names = "--quick-steps",
-      description = "Timed steps per mode for the quickstart network (default: ${DEFAULT-VALUE}).",
+      names = "--steps",
+      description = "Timed steps per mode (default: ${DEFAULT-VALUE}).",
       defaultValue = "30")
-  int quickSteps;
-
-  @Option(
-      names = "--resnet-steps",
-      description = "Timed steps per mode for ResNet-18 (default: ${DEFAULT-VALUE}).",
-      defaultValue = "6")
-  int resnetSteps;
+  int steps;
 
   @Option(
       names = "--warmup",
@@ -85,77 +73,115 @@ final class BenchTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--workers",
-      description = "Loader threads (default: ${DEFAULT-VALUE}).",
-      defaultValue = "2")
-  int workers;
+      description = "Loader threads (default: what a train-base cell uses).")
+  Integer workers;
 
   @Override
   public Integer call() {
-    if (only != null && !only.equals("quick") && !only.equals("resnet18")) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--only must be quick or resnet18, got '" + only + "'");
+    if (steps < 1 || warmup < 0 || rounds < 1 || (workers != null && workers < 1)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--steps, --rounds and --workers must be positive, --warmup not negative");
     }
-    List<TrainBenchmark.Setup> setups = new ArrayList<>();
-    if (only == null || only.equals("quick")) {
-      setups.add(
-          new TrainBenchmark.Setup(
-              new ArchitectureSpec(quickArch, quickWidth, true, 3, 32, 10),
-              batch,
-              warmup,
-              quickSteps,
-              rounds,
-              workers));
+    PrintWriter err = spec.commandLine().getErr();
+    Optional<Experiment> loaded = BenchStudy.load(experimentFile, experimentOptions, err);
+    if (loaded.isEmpty()) {
+      return ExitCode.BAD_INPUT;
     }
-    if (only == null || only.equals("resnet18")) {
-      setups.add(
-          new TrainBenchmark.Setup(
-              new ArchitectureSpec("resnet18", 1.0, true, 3, 32, 10),
-              batch,
-              warmup,
-              resnetSteps,
-              rounds,
-              workers));
-    }
+    TrainBenchmark.Setup setup = setup(loaded.get(), warmup, steps, rounds, workers);
     ComputeEngine engine = ComputeEngine.start(engineSelection.options());
     EngineInfo info = engine.info();
     PrintWriter out = spec.commandLine().getOut();
+    ArchitectureSpec a = setup.arch();
+    TrainSpec t = setup.training();
     out.printf(
-        "device %s, %d intra-op threads, %d cores, %d loader threads, batch %d, 32x32%n",
+        Locale.ROOT,
+        "experiment %s: %s, %dx%dx%d, %d classes%n",
+        experimentFile,
+        networkName(a),
+        a.inputChannels(),
+        a.imageSize(),
+        a.imageSize(),
+        a.classes());
+    out.printf(
+        Locale.ROOT,
+        "training   batch %d, %s, label smoothing %s, augmentation %s%n",
+        t.batchSize(),
+        describe(t.optimizer()),
+        t.labelSmoothing(),
+        describe(t.augmentation()));
+    out.printf(
+        Locale.ROOT,
+        "device %s, %d intra-op threads, %d cores, %d loader threads%n",
         info.device(),
         info.intraOpThreads(),
         Runtime.getRuntime().availableProcessors(),
-        workers,
-        batch);
+        setup.workers());
     out.printf(
-        "%-34s %10s %16s %17s %16s%n",
-        "network", "params", "pipeline img/s", "preloaded img/s", "loader overhead");
+        "%-28s %10s %15s %17s %16s %18s %16s%n",
+        "network",
+        "params",
+        "pipeline img/s",
+        "pipeline img/CPU-s",
+        "preloaded img/s",
+        "preloaded img/CPU-s",
+        "loader overhead");
     out.flush();
     try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-      for (TrainBenchmark.Setup s : setups) {
-        TrainBenchmark.Result r = TrainBenchmark.run(s, manager);
-        ArchitectureSpec a = s.arch();
-        String name =
-            String.format(
-                Locale.ROOT,
-                "%s w%.2f%s",
-                a.name(),
-                a.width(),
-                a.name().startsWith("resnet") ? " small stem" : "");
-        out.printf(
-            Locale.ROOT,
-            "%-34s %10s %16.1f %17.1f %15.1f%%%n",
-            name,
-            humanCount(r.parameters()),
-            r.pipelineImagesPerSecond(),
-            r.preloadedImagesPerSecond(),
-            r.loaderOverheadPercent());
-        out.flush();
-      }
+      TrainBenchmark.Result r = TrainBenchmark.run(setup, manager);
+      out.printf(
+          Locale.ROOT,
+          "%-28s %10s %15.1f %17.1f %16.1f %18.1f %15.1f%%%n",
+          networkName(a),
+          humanCount(r.parameters()),
+          r.pipelineImagesPerSecond(),
+          r.pipelineImagesPerCpuSecond(),
+          r.preloadedImagesPerSecond(),
+          r.preloadedImagesPerCpuSecond(),
+          r.loaderOverheadPercent());
     }
     out.println(
-        "(numbers depend on machine load; overhead = preloaded/pipeline - 1, negative = noise)");
+        "(wall rates depend on machine load, CPU-second rates much less; overhead ="
+            + " preloaded/pipeline - 1, negative = noise)");
     out.flush();
     return ExitCode.OK;
+  }
+
+  /**
+   * The benchmark of the experiment's network with what a {@code train-base} cell trains with
+   * ({@link CellSpecs#train}: the cells' own mapping).
+   */
+  static TrainBenchmark.Setup setup(
+      Experiment experiment, int warmup, int steps, int rounds, Integer workers) {
+    TrainSpec training = new CellSpecs(experiment).train(experiment.seed()).training();
+    return new TrainBenchmark.Setup(
+        experiment.architecture(),
+        training,
+        warmup,
+        steps,
+        rounds,
+        workers != null ? workers : training.loaderWorkers());
+  }
+
+  private static String describe(OptimizerSpec o) {
+    String name = o.kind().name().toLowerCase(Locale.ROOT);
+    String momentum =
+        o.kind() == OptimizerSpec.Kind.SGD
+            ? ", momentum " + o.momentum() + (o.nesterov() ? " nesterov" : "")
+            : "";
+    return name + " lr " + o.learningRate() + momentum + ", weight decay " + o.weightDecay();
+  }
+
+  private static String describe(Augmentation a) {
+    String crop = a.crop().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return crop
+        + (a.crop() == Augmentation.Crop.PAD_CROP ? " " + a.cropPadding() : "")
+        + (a.horizontalFlip() ? " + flip" : "");
+  }
+
+  private static String networkName(ArchitectureSpec a) {
+    return String.format(
+        Locale.ROOT, "%s w%.3f%s", a.name(), a.width(), a.smallStem() ? " small stem" : "");
   }
 
   private static String humanCount(long n) {

@@ -82,6 +82,15 @@ public final class CellContext {
     return writer;
   }
 
+  /**
+   * The cell's work area in the run store (created): checkpoints kept there survive a killed or
+   * failed attempt, so the next attempt of the same cell can resume from them, and are deleted when
+   * the cell commits. Verify anything read from it (a kill can interrupt any write).
+   */
+  public Path workArea() {
+    return writer.workArea();
+  }
+
   /** A path for an artifact inside the cell (parent directories created). */
   public Path file(String relativePath) {
     return writer.file(relativePath);

@@ -110,7 +110,20 @@ final class AttributeStage implements StageRunner {
         trainLabels = Trak.pseudoLabels(m, BatchSource.of(train, norm), LABEL_BATCH, manager);
         targetLabels = targetLabels(cell, set, targets, m, norm, manager);
       }
-      for (int i = 0; i < bases.size(); i++) {
+      // Models finished by an earlier attempt of this cell (killed, failed) are not computed again.
+      Path checkpoints = ctx.workArea();
+      String key = checkpointKey(ctx, bases.size());
+      int resumed = trak.resume(checkpoints, key).size();
+      if (resumed > 0) {
+        LOG.info(
+            "{}: resumed after model {} of {} from {}",
+            ctx.cell().label(),
+            resumed - 1,
+            bases.size(),
+            checkpoints);
+      }
+      ctx.metric("resumed-models", 0, resumed);
+      for (int i = resumed; i < bases.size(); i++) {
         ctx.progress().update("model", i, bases.size());
         try (TrainedModel.Checkpoint c = load(bases.get(i), manager)) {
           BatchEncoder norm = BatchEncoder.evaluation(c.normalization());
@@ -126,6 +139,7 @@ final class AttributeStage implements StageRunner {
           ctx.metric("train-images-per-second", i, r.trainImagesPerSecond());
           ctx.metric("lambda", i, r.lambda());
         }
+        trak.checkpoint(checkpoints, key);
       }
       Trak.Result result = trak.finish();
       List<String> ids = new ArrayList<>(train.size());
@@ -177,6 +191,24 @@ final class AttributeStage implements StageRunner {
     return a.targetLabels() == Experiment.TargetLabels.PROBE
         ? Trak.pseudoLabels(designated, BatchSource.of(targets, norm), LABEL_BATCH, manager)
         : conceptLabels(set, a.targets());
+  }
+
+  /**
+   * What a checkpoint of this cell depends on beyond the TRAK settings: the cell (its id hashes its
+   * settings and inputs), the ensemble size and the software and threads that compute it (another
+   * version or thread count may round differently, so its result is computed afresh).
+   */
+  private static String checkpointKey(CellContext ctx, int models) {
+    Map<String, String> p = ctx.provenance();
+    return String.join(
+        "|",
+        ctx.cell().id(),
+        Integer.toString(models),
+        String.valueOf(p.get("ctrace")),
+        String.valueOf(p.get("djl")),
+        String.valueOf(p.get("pytorch")),
+        String.valueOf(p.get("device")),
+        String.valueOf(p.get("threads")));
   }
 
   private static void writeStability(

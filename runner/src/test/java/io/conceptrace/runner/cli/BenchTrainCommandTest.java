@@ -2,45 +2,46 @@ package io.conceptrace.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchTrainCommandTest {
   @Test
   @Tag("slow")
-  void printsThroughputWithAndWithoutThePipeline() {
+  void printsWallAndCpuRatesOfTheFilesNetworkAndOptimizer(@TempDir Path dir) throws Exception {
+    Path file = BenchUsesTheExperimentTest.write(dir);
     CliHarness r =
         CliHarness.run(
             "bench",
             "train",
-            "--only",
-            "quick",
-            "--quick-width",
-            "0.25",
-            "--quick-steps",
+            "--experiment",
+            file.toString(),
+            "--steps",
             "2",
             "--warmup",
             "0",
             "--rounds",
             "1",
-            "--batch",
-            "16",
             "--workers",
             "1",
             "--device",
             "cpu");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("pipeline img/s", "preloaded img/s", "loader overhead")
-        .containsPattern("small-cnn w0\\.25 +\\S+ k +[0-9.]+ +[0-9.]+ +-?[0-9.]+%")
-        .doesNotContain("resnet18");
+        .contains("experiment " + file + ": small-cnn w0.250 small stem, 1x24x24, 10 classes")
+        .contains("training   batch 8, adam lr 0.002, weight decay 1.0E-4, label smoothing 0.05")
+        .contains("pipeline img/s", "pipeline img/CPU-s", "preloaded img/CPU-s", "loader overhead")
+        .containsPattern(
+            "small-cnn w0\\.250 small stem +\\S+ k +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +-?[0-9.]+%");
   }
 
   @Test
-  void rejectsUnknownNetworkAndMissingBenchmark() {
-    CliHarness bad = CliHarness.run("bench", "train", "--only", "vgg");
+  void rejectsBadCountsAndAMissingBenchmark() {
+    CliHarness bad = CliHarness.run("bench", "train", "--steps", "0");
     assertThat(bad.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
-    assertThat(bad.err()).contains("--only must be quick or resnet18, got 'vgg'");
+    assertThat(bad.err()).contains("--steps, --rounds and --workers must be positive");
     assertThat(CliHarness.run("bench").exitCode()).isEqualTo(ExitCode.BAD_INPUT);
   }
 }

@@ -21,7 +21,7 @@ public final class MatrixDiff {
   public record Change(String key, Object before, Object after) {
     @Override
     public String toString() {
-      return key + ": " + show(before) + " -> " + show(after);
+      return key + ": " + show(before) + " → " + show(after);
     }
   }
 
@@ -62,8 +62,12 @@ public final class MatrixDiff {
     return unchanged;
   }
 
+  /**
+   * What makes a cell "the same place" in both matrices: stage and coordinates with their names
+   * (the display name {@link Cell#label()} shows values only, which could coincide across axes).
+   */
   private static String key(Cell c) {
-    return c.label();
+    return c.stage() + new TreeMap<>(c.coordinates());
   }
 
   private void compute() {

@@ -105,8 +105,23 @@ final class StoreFixture {
 
   /** A committed report cell whose metrics are the study's summary numbers. */
   StoredCell reportCell(TrackingSink sink, String cellId, Map<String, Double> summary) {
+    return reportCell(sink, cellId, summary, Map.of());
+  }
+
+  /** A committed report cell with these files (relative path to bytes), e.g. its figures. */
+  StoredCell reportCell(
+      TrackingSink sink, String cellId, Map<String, Double> summary, Map<String, byte[]> files) {
     sink.cellStarted(new CellStart(cellId, "report", Map.of(), Map.of(), List.of(), 5));
     try (CellWriter w = store.open(experiment, "report", cellId)) {
+      files.forEach(
+          (name, bytes) -> {
+            try {
+              Files.createDirectories(w.file(name).getParent());
+              Files.write(w.file(name), bytes);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
       summary.forEach(
           (name, value) -> {
             io.conceptrace.store.Metric m = new io.conceptrace.store.Metric(name, 0, value, 3_000L);

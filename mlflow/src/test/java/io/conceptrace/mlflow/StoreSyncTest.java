@@ -271,6 +271,42 @@ class StoreSyncTest {
         .containsEntry("mlflow.note.content", "Does the concept survive?");
   }
 
+  @Test
+  void theReportsFiguresAreLoggedImagesThatTheUiFindsAndASecondSyncAddsNone(TestServer server)
+      throws Exception {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "figures");
+    byte[] png = LoggedImagesTest.png(600, 300);
+    f.reportCell(
+        TrackingSink.none(),
+        "r-figures",
+        Map.of("probe.wavy.layer3.dense.acc_mean", 0.9),
+        Map.of(
+            "report/probe-accuracy-by-layer.png", png, "report/index.html", "<html>".getBytes()));
+
+    new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+    StoreSync.Summary again =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode report = cellRun(rest, experimentId, "r-figures");
+    String runId = report.path("info").path("run_id").asText();
+    assertThat(MlflowRest.tag(report, "mlflow.loggedImages")).isEqualTo("true");
+    List<String> images = rest.artifactPaths(runId, "images");
+    // The names MLflow's UI parses: KEY+step+N+timestamp+MILLIS+UUID[+compressed].EXT
+    assertThat(images)
+        .hasSize(2)
+        .allMatch(
+            p ->
+                p.matches(
+                    "images/probe-accuracy-by-layer\\+step\\+0\\+timestamp\\+\\d+\\+[0-9a-f-]{36}"
+                        + "(\\+compressed)?\\.png"));
+    String full = images.stream().filter(p -> !p.contains("compressed")).findFirst().orElseThrow();
+    assertThat(rest.artifact(experimentId, runId, full).length()).isPositive();
+    assertThat(again.artifacts()).isZero();
+    assertThat(rest.artifactPaths(runId, "images")).isEqualTo(images);
+  }
+
   /** The run's dataset inputs as {@code NAME/CONTEXT}. */
   static List<String> datasets(MlflowRest rest, JsonNode run) {
     List<String> out = new ArrayList<>();

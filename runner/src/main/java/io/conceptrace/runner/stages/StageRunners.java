@@ -45,7 +45,10 @@ public final class StageRunners {
     out.put(Stages.PRUNE_SET, new PruneSetStage());
     out.put(
         Stages.REPORT,
-        new ReportStage(Optional.ofNullable(experiment.file()), Optional.of(data::train)));
+        new ReportStage(
+            Optional.ofNullable(experiment.file()),
+            Optional.of(data::train),
+            name -> Optional.of(concepts.get(name).spec())));
     out.replaceAll((stage, runner) -> new GradModeOff(runner));
     return out;
   }

@@ -272,7 +272,7 @@ public record StudySummary(
     }
     for (Model m : models) {
       Map<String, String> key = new LinkedHashMap<>();
-      key.put("models", m.arm() == null ? "base" : "retrained");
+      key.put("ensemble", m.arm() == null ? "base" : "retrained");
       if (m.arm() != null) {
         key.put("concept", m.concept());
         key.put("layer", m.layer());

@@ -38,9 +38,15 @@ class FiguresTest {
     assertThat(Figures.armOffset(0, 3, 100)).isCloseTo(-2.0, within(1e-12));
     assertThat(Figures.armOffset(1, 3, 100)).isZero();
     assertThat(Figures.armOffset(2, 3, 100)).isCloseTo(2.0, within(1e-12));
-    // One sparsity k = 16: a factor of two either side, not 16 to 17.
-    assertThat(Figures.kAxisRange(16, 16)).containsExactly(8.0, 32.0);
+    // One sparsity k = 16: 0 to 32 (linear), not 16 to 17.
+    assertThat(Figures.kAxisRange(16, 16)).containsExactly(0.0, 32.0);
     assertThat(Figures.kAxisRange(4, 64)).containsExactly(4.0, 64.0);
+    // Tick labels as people write numbers: no exponents, no binary noise, no trailing zeros.
+    assertThat(Figures.tick(-150.0)).isEqualTo("-150");
+    assertThat(Figures.tick(100.0)).isEqualTo("100");
+    assertThat(Figures.tick(0.30000000000000004)).isEqualTo("0.3");
+    assertThat(Figures.tick(-0.0)).isEqualTo("0");
+    assertThat(Figures.tick(5.0e-5)).isEqualTo("0.00005");
     // Score axes end on round numbers.
     assertThat(Figures.roundRange(-0.0123, 0.871)).containsExactly(-0.1, 0.9);
     assertThat(Figures.roundRange(3.2e-5, 7.9e-5)).containsExactly(3.0e-5, 8.0e-5);

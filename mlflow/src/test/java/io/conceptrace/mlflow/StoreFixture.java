@@ -111,6 +111,19 @@ final class StoreFixture {
   /** A committed report cell with these files (relative path to bytes), e.g. its figures. */
   StoredCell reportCell(
       TrackingSink sink, String cellId, Map<String, Double> summary, Map<String, byte[]> files) {
+    return reportCell(sink, cellId, summary, files, false);
+  }
+
+  /**
+   * A committed report cell with these files; {@code redraw}: it replaces the cell already in the
+   * store, as {@code ctrace report} does.
+   */
+  StoredCell reportCell(
+      TrackingSink sink,
+      String cellId,
+      Map<String, Double> summary,
+      Map<String, byte[]> files,
+      boolean redraw) {
     sink.cellStarted(new CellStart(cellId, "report", Map.of(), Map.of(), List.of(), 5));
     try (CellWriter w = store.open(experiment, "report", cellId)) {
       files.forEach(
@@ -128,7 +141,10 @@ final class StoreFixture {
             w.metric(m);
             sink.metric(cellId, m);
           });
-      StoredCell cell = w.commit(w.recordBuilder().seed(5).build());
+      StoredCell cell =
+          redraw
+              ? w.replace(w.recordBuilder().seed(5).build())
+              : w.commit(w.recordBuilder().seed(5).build());
       sink.cellEnded(cell);
       return cell;
     }

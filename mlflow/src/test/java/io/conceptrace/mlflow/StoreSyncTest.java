@@ -272,6 +272,43 @@ class StoreSyncTest {
   }
 
   @Test
+  void aRedrawnReportBelongsToTheInvocationThatRedrewItAndTheFirstGetsNoEmptyParent(
+      TestServer server) {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "redraw");
+    Invocation run = Invocation.begin(f.experiment, null, "ctrace run s.conf");
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), s -> {})) {
+      sink.startInvocation(run);
+      f.reportCell(sink, "r-report", Map.of("probe.wavy.layer3.dense.acc_mean", 0.5));
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+    // `ctrace report` redraws the same cell: the store now holds only the second result.
+    Invocation redraw = Invocation.begin(f.experiment, null, "ctrace report s.conf");
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), s -> {})) {
+      sink.startInvocation(redraw);
+      f.reportCell(
+          sink, "r-report", Map.of("probe.wavy.layer3.dense.acc_mean", 0.75), Map.of(), true);
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+
+    StoreSync.Summary summary =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+
+    assertThat(summary.parents()).isEqualTo(1);
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode parent = only(rest.runs(experimentId, "tags.ctrace.kind = 'invocation'"));
+    assertThat(MlflowRest.tag(parent, "ctrace.invocation_id")).isEqualTo(redraw.id());
+    JsonNode report = cellRun(rest, experimentId, "r-report");
+    assertThat(MlflowRest.tag(report, "mlflow.parentRunId"))
+        .isEqualTo(parent.path("info").path("run_id").asText());
+    assertThat(
+            rest.history(
+                parent.path("info").path("run_id").asText(), "probe.wavy.layer3.dense.acc_mean"))
+        .singleElement()
+        .satisfies(p -> assertThat(p[1]).isEqualTo(0.75));
+  }
+
+  @Test
   void theReportsFiguresAreLoggedImagesThatTheUiFindsAndASecondSyncAddsNone(TestServer server)
       throws Exception {
     StoreFixture f = new StoreFixture(dir.resolve("runs"), "figures");

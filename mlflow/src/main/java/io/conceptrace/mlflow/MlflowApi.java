@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.store.CellStatus;
 import io.conceptrace.store.Metric;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -233,9 +236,33 @@ final class MlflowApi implements AutoCloseable {
     }
   }
 
-  /** Uploads every file under {@code dir} into the run's artifacts; returns the file count. */
+  /**
+   * Uploads every file under {@code dir} into the run's artifacts, and its figures also as MLflow
+   * logged images ({@link LoggedImages}); returns the file count.
+   */
   int uploadArtifacts(RemoteRun run, Path dir) {
-    return artifacts.uploadDirectory(run.artifactUri(), dir);
+    int n = artifacts.uploadDirectory(run.artifactUri(), dir);
+    List<LoggedImages.Image> images = LoggedImages.of(dir);
+    if (images.isEmpty()) {
+      return n;
+    }
+    try {
+      Path thumbnail = Files.createTempFile("ctrace-thumbnail", ".png");
+      try {
+        for (LoggedImages.Image image : images) {
+          artifacts.upload(run.artifactUri(), image.full(), image.source());
+          LoggedImages.writeCompressed(image.source(), thumbnail);
+          artifacts.upload(run.artifactUri(), image.compressed(), thumbnail);
+          n += 2;
+        }
+      } finally {
+        Files.deleteIfExists(thumbnail);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a figure's thumbnail", e);
+    }
+    setTag(run.runId(), LoggedImages.TAG, "true");
+    return n;
   }
 
   /** Uploads one file into the run's artifacts under {@code name}. */

@@ -142,9 +142,12 @@ public final class StoreSync {
       this.counts = counts;
       this.journal = InvocationJournal.read(store, experiment);
       this.experimentId = api.experimentId(experiment, latestDescription(journal));
+      // The journal is in start order and the store keeps a cell's newest result only (a
+      // redrawn report, a forced or repaired cell has the same record id again): the newest
+      // invocation that wrote a record is the one that made what the store holds.
       for (InvocationJournal.Entry entry : journal) {
         for (String record : entry.records()) {
-          journalByRecord.putIfAbsent(record, entry);
+          journalByRecord.put(record, entry);
         }
       }
       for (MlflowApi.RemoteRun run : api.runs(experimentId)) {
@@ -183,8 +186,10 @@ public final class StoreSync {
         syncRecord(cell.record(), cell.directory());
       }
       for (InvocationJournal.Entry entry : journal) {
-        // An invocation that produced nothing (everything cached) gets no empty parent run.
-        if (!entry.records().isEmpty() || parents.containsKey(entry.invocation().id())) {
+        // An invocation that produced nothing the store still holds (everything cached, or every
+        // result replaced by a later invocation) gets no empty parent run.
+        boolean owns = entry.records().stream().anyMatch(r -> journalByRecord.get(r) == entry);
+        if (owns || parents.containsKey(entry.invocation().id())) {
           finishParent(parent(entry.invocation()), entry);
         }
       }

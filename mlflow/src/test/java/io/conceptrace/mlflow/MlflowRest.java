@@ -60,6 +60,15 @@ public final class MlflowRest {
             + relativePath);
   }
 
+  /** The paths of the run's artifacts directly under {@code path} (MLflow's artifacts/list). */
+  public List<String> artifactPaths(String runId, String path) {
+    List<String> out = new ArrayList<>();
+    get("artifacts/list", Map.of("run_id", runId, "path", path))
+        .path("files")
+        .forEach(f -> out.add(f.path("path").asText()));
+    return out;
+  }
+
   /** The experiment's id, or null when it does not exist. */
   public String experimentId(String name) {
     try {

@@ -105,15 +105,46 @@ final class StoreFixture {
 
   /** A committed report cell whose metrics are the study's summary numbers. */
   StoredCell reportCell(TrackingSink sink, String cellId, Map<String, Double> summary) {
+    return reportCell(sink, cellId, summary, Map.of());
+  }
+
+  /** A committed report cell with these files (relative path to bytes), e.g. its figures. */
+  StoredCell reportCell(
+      TrackingSink sink, String cellId, Map<String, Double> summary, Map<String, byte[]> files) {
+    return reportCell(sink, cellId, summary, files, false);
+  }
+
+  /**
+   * A committed report cell with these files; {@code redraw}: it replaces the cell already in the
+   * store, as {@code ctrace report} does.
+   */
+  StoredCell reportCell(
+      TrackingSink sink,
+      String cellId,
+      Map<String, Double> summary,
+      Map<String, byte[]> files,
+      boolean redraw) {
     sink.cellStarted(new CellStart(cellId, "report", Map.of(), Map.of(), List.of(), 5));
     try (CellWriter w = store.open(experiment, "report", cellId)) {
+      files.forEach(
+          (name, bytes) -> {
+            try {
+              Files.createDirectories(w.file(name).getParent());
+              Files.write(w.file(name), bytes);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
       summary.forEach(
           (name, value) -> {
             io.conceptrace.store.Metric m = new io.conceptrace.store.Metric(name, 0, value, 3_000L);
             w.metric(m);
             sink.metric(cellId, m);
           });
-      StoredCell cell = w.commit(w.recordBuilder().seed(5).build());
+      StoredCell cell =
+          redraw
+              ? w.replace(w.recordBuilder().seed(5).build())
+              : w.commit(w.recordBuilder().seed(5).build());
       sink.cellEnded(cell);
       return cell;
     }

@@ -271,6 +271,79 @@ class StoreSyncTest {
         .containsEntry("mlflow.note.content", "Does the concept survive?");
   }
 
+  @Test
+  void aRedrawnReportBelongsToTheInvocationThatRedrewItAndTheFirstGetsNoEmptyParent(
+      TestServer server) {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "redraw");
+    Invocation run = Invocation.begin(f.experiment, null, "ctrace run s.conf");
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), s -> {})) {
+      sink.startInvocation(run);
+      f.reportCell(sink, "r-report", Map.of("probe.wavy.layer3.dense.acc_mean", 0.5));
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+    // `ctrace report` redraws the same cell: the store now holds only the second result.
+    Invocation redraw = Invocation.begin(f.experiment, null, "ctrace report s.conf");
+    try (TrackingSink sink = Tracking.open(f.store, Optional.empty(), s -> {})) {
+      sink.startInvocation(redraw);
+      f.reportCell(
+          sink, "r-report", Map.of("probe.wavy.layer3.dense.acc_mean", 0.75), Map.of(), true);
+      sink.endInvocation(CellStatus.FINISHED);
+    }
+
+    StoreSync.Summary summary =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+
+    assertThat(summary.parents()).isEqualTo(1);
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode parent = only(rest.runs(experimentId, "tags.ctrace.kind = 'invocation'"));
+    assertThat(MlflowRest.tag(parent, "ctrace.invocation_id")).isEqualTo(redraw.id());
+    JsonNode report = cellRun(rest, experimentId, "r-report");
+    assertThat(MlflowRest.tag(report, "mlflow.parentRunId"))
+        .isEqualTo(parent.path("info").path("run_id").asText());
+    assertThat(
+            rest.history(
+                parent.path("info").path("run_id").asText(), "probe.wavy.layer3.dense.acc_mean"))
+        .singleElement()
+        .satisfies(p -> assertThat(p[1]).isEqualTo(0.75));
+  }
+
+  @Test
+  void theReportsFiguresAreLoggedImagesThatTheUiFindsAndASecondSyncAddsNone(TestServer server)
+      throws Exception {
+    StoreFixture f = new StoreFixture(dir.resolve("runs"), "figures");
+    byte[] png = LoggedImagesTest.png(600, 300);
+    f.reportCell(
+        TrackingSink.none(),
+        "r-figures",
+        Map.of("probe.wavy.layer3.dense.acc_mean", 0.9),
+        Map.of(
+            "report/probe-accuracy-by-layer.png", png, "report/index.html", "<html>".getBytes()));
+
+    new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+    StoreSync.Summary again =
+        new StoreSync(f.store, server.connection(), s -> {}).sync(List.of(f.experiment));
+
+    MlflowRest rest = server.rest();
+    String experimentId = rest.experimentId(f.experiment);
+    JsonNode report = cellRun(rest, experimentId, "r-figures");
+    String runId = report.path("info").path("run_id").asText();
+    assertThat(MlflowRest.tag(report, "mlflow.loggedImages")).isEqualTo("true");
+    List<String> images = rest.artifactPaths(runId, "images");
+    // The names MLflow's UI parses: KEY+step+N+timestamp+MILLIS+UUID[+compressed].EXT
+    assertThat(images)
+        .hasSize(2)
+        .allMatch(
+            p ->
+                p.matches(
+                    "images/probe-accuracy-by-layer\\+step\\+0\\+timestamp\\+\\d+\\+[0-9a-f-]{36}"
+                        + "(\\+compressed)?\\.png"));
+    String full = images.stream().filter(p -> !p.contains("compressed")).findFirst().orElseThrow();
+    assertThat(rest.artifact(experimentId, runId, full).length()).isPositive();
+    assertThat(again.artifacts()).isZero();
+    assertThat(rest.artifactPaths(runId, "images")).isEqualTo(images);
+  }
+
   /** The run's dataset inputs as {@code NAME/CONTEXT}. */
   static List<String> datasets(MlflowRest rest, JsonNode run) {
     List<String> out = new ArrayList<>();

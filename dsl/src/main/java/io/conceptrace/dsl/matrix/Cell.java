@@ -1,10 +1,10 @@
 package io.conceptrace.dsl.matrix;
 
 import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.store.CellName;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * One unit of work in the run matrix.
@@ -44,14 +44,11 @@ public record Cell(
     return spec.seed();
   }
 
-  /** {@code probe[member=0, concept=wavy, layer=layer3, sparsity=dense]}. */
+  /**
+   * The cell's one human-readable name, e.g. {@code probe wavy layer3 dense m0}: the same that
+   * {@code plan}, the end-of-run summary and MLflow's run list show ({@link CellName}).
+   */
   public String label() {
-    if (coordinates.isEmpty()) {
-      return stage;
-    }
-    return stage
-        + coordinates.entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining(", ", "[", "]"));
+    return CellName.of(stage, coordinates);
   }
 }

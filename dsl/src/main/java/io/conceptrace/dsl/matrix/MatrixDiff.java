@@ -21,7 +21,7 @@ public final class MatrixDiff {
   public record Change(String key, Object before, Object after) {
     @Override
     public String toString() {
-      return key + ": " + show(before) + " -> " + show(after);
+      return key + ": " + show(before) + " → " + show(after);
     }
   }
 
@@ -62,8 +62,12 @@ public final class MatrixDiff {
     return unchanged;
   }
 
+  /**
+   * What makes a cell "the same place" in both matrices: stage and coordinates with their names
+   * (the display name {@link Cell#label()} shows values only, which could coincide across axes).
+   */
   private static String key(Cell c) {
-    return c.label();
+    return c.stage() + new TreeMap<>(c.coordinates());
   }
 
   private void compute() {
@@ -159,9 +163,18 @@ public final class MatrixDiff {
   }
 
   public String render(String oldName, String newName, PlanRenderer.Format format) {
+    return render(oldName, newName, format, "");
+  }
+
+  /**
+   * @param settings a block placed right under the summary line (the changed settings of the
+   *     experiment file, which a reviewer reads first), already in {@code format}; empty for none
+   */
+  public String render(
+      String oldName, String newName, PlanRenderer.Format format, String settings) {
     return format == PlanRenderer.Format.MARKDOWN
-        ? markdown(oldName, newName)
-        : text(oldName, newName);
+        ? markdown(oldName, newName, settings)
+        : text(oldName, newName, settings);
   }
 
   private String summary() {
@@ -187,7 +200,7 @@ public final class MatrixDiff {
     return m;
   }
 
-  private String text(String oldName, String newName) {
+  private String text(String oldName, String newName, String settings) {
     StringBuilder b = new StringBuilder();
     b.append("diff ")
         .append(oldName)
@@ -195,7 +208,8 @@ public final class MatrixDiff {
         .append(newName)
         .append(": ")
         .append(summary())
-        .append('\n');
+        .append('\n')
+        .append(settings);
     if (!added.isEmpty()) {
       b.append("\nadded (").append(counts(perStage(added))).append(")\n");
       added.forEach(c -> b.append("  + ").append(c.label()).append('\n'));
@@ -222,14 +236,14 @@ public final class MatrixDiff {
     return b.toString();
   }
 
-  private String markdown(String oldName, String newName) {
+  private String markdown(String oldName, String newName, String settings) {
     StringBuilder b = new StringBuilder();
     b.append("### Run matrix diff: `")
         .append(oldName)
         .append("` → `")
         .append(newName)
         .append("`\n\n");
-    b.append(summary()).append(".\n");
+    b.append(summary()).append(".\n").append(settings);
     if (!invalidated.isEmpty()) {
       b.append("\n| invalidated because | cells |\n|---|---|\n");
       byCause()

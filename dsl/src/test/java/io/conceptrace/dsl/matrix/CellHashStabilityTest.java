@@ -67,14 +67,14 @@ class CellHashStabilityTest {
       }
     }
     assertThat(now.keySet())
-        .contains("probe[member=0, concept=wavy, layer=layer3, sparsity=dense]")
-        .contains("attribute[concept=wavy, layer=layer3, sparsity=8]");
+        .contains("probe wavy layer3 dense m0")
+        .contains("attribute wavy layer3 sparse8");
   }
 
   @Test
   void eachMethodHasItsOwnAttributeCellsAndPruneArmsAndASingleMethodKeepsItsLabels() {
     Map<String, String> single = idsByLabel(expand());
-    assertThat(single).containsKey("attribute[concept=wavy, layer=layer2, sparsity=dense]");
+    assertThat(single).containsKey("attribute wavy layer2 dense");
     RunMatrix several = expand("attribution.method = [trak, grad-dot, random]");
     List<Cell> attribute = several.byStage().get(Stages.ATTRIBUTE);
     // 2 layers × 2 sparsities × 3 methods
@@ -96,8 +96,7 @@ class CellHashStabilityTest {
       assertThat(source.coordinates().get("method")).isEqualTo(p.coordinates().get("method"));
     }
     // probes and base models are shared by the methods
-    assertThat(idsByLabel(several))
-        .containsEntry("train-base[member=0]", single.get("train-base[member=0]"));
+    assertThat(idsByLabel(several)).containsEntry("train-base m0", single.get("train-base m0"));
     assertThat(several.byStage().get(Stages.PROBE)).hasSize(8);
   }
 
@@ -105,9 +104,9 @@ class CellHashStabilityTest {
   void growingTheEnsembleKeepsExistingModels() {
     Map<String, String> old = idsByLabel(expand());
     Map<String, String> now = idsByLabel(expand("training.ensemble=3"));
-    assertThat(now.get("train-base[member=0]")).isEqualTo(old.get("train-base[member=0]"));
-    assertThat(now.get("train-base[member=1]")).isEqualTo(old.get("train-base[member=1]"));
-    assertThat(now).containsKey("train-base[member=2]");
+    assertThat(now.get("train-base m0")).isEqualTo(old.get("train-base m0"));
+    assertThat(now.get("train-base m1")).isEqualTo(old.get("train-base m1"));
+    assertThat(now).containsKey("train-base m2");
   }
 
   @Test

@@ -111,12 +111,12 @@ class KotlinBlocksTest {
     RunMatrix unfiltered = new MatrixExpander(Optional.empty()).expand(load(f, false));
     assertThat(filtered.cells())
         .extracting(Cell::label)
-        .noneMatch(l -> l.contains("layer=layer1, sparsity=4"))
-        .anyMatch(l -> l.contains("layer=layer1, sparsity=dense"))
-        .anyMatch(l -> l.contains("layer=layer2, sparsity=4"));
+        .noneMatch(l -> l.contains("layer1 sparse4"))
+        .anyMatch(l -> l.contains("layer1 dense"))
+        .anyMatch(l -> l.contains("layer2 sparse4"));
     assertThat(unfiltered.cells())
         .extracting(Cell::label)
-        .anyMatch(l -> l.contains("layer=layer1, sparsity=4"));
+        .anyMatch(l -> l.contains("layer1 sparse4"));
     // 2 probes and 1 attribute cell gone
     assertThat(unfiltered.size() - filtered.size()).isEqualTo(3);
     assertThat(unfiltered.notes()).anyMatch(n -> n.contains("--no-scripts"));

@@ -110,8 +110,13 @@ public final class DiffCommand implements Callable<Integer> {
               ComputeEstimate.count(
                   Stages.ORDER.stream().flatMap(st -> toRun.stream().filter(st::equals)).toList()));
       boolean md = f == PlanRenderer.Format.MARKDOWN;
-      spec.commandLine().getOut().print(diff.render(oldName, newFile.toString(), f));
-      spec.commandLine().getOut().print(md ? changes.markdown() : changes.text());
+      // The changed settings first: an added cell (a new prune size) has no old settings to
+      // show as its cause, so these lines are what explains it.
+      spec.commandLine()
+          .getOut()
+          .print(
+              diff.render(
+                  oldName, newFile.toString(), f, md ? changes.markdown() : changes.text()));
       spec.commandLine().getOut().print(md ? estimate.markdown() : estimate.text());
       spec.commandLine().getOut().flush();
       return ExitCode.OK;

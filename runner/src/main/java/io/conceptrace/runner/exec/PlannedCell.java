@@ -1,9 +1,9 @@
 package io.conceptrace.runner.exec;
 
 import io.conceptrace.dsl.cell.CellSpec;
+import io.conceptrace.store.CellName;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * One unit of work as the executor sees it: an id, a stage, the ids it consumes, and what to show
@@ -34,16 +34,11 @@ public interface PlannedCell {
   /** The seed every random choice of this cell derives from. */
   long seed();
 
-  /** A short human-readable name: the stage and its coordinates. */
+  /**
+   * The cell's one human-readable name, e.g. {@code probe wavy layer3 dense m0}: the same as in
+   * {@code plan}, the end-of-run summary and MLflow ({@link CellName}).
+   */
   default String label() {
-    if (coordinates().isEmpty()) {
-      return stage() + "[" + id().substring(0, Math.min(8, id().length())) + "]";
-    }
-    return stage()
-        + "["
-        + coordinates().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining(", "))
-        + "]";
+    return CellName.of(stage(), coordinates());
   }
 }

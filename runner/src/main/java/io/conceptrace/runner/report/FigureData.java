@@ -108,6 +108,16 @@ public final class FigureData {
     }
   }
 
+  /** Whether a grid's image is a positive of the concept, where the concept's definition says. */
+  public enum ConceptMark {
+    /** The concept's classes or predicate hold for the image. */
+    POSITIVE,
+    /** They do not. */
+    NEGATIVE,
+    /** The concept is given by example files (folder, relative): not known for training images. */
+    UNKNOWN
+  }
+
   /**
    * Figs. 2 and 6: one tile of an image grid.
    *
@@ -115,15 +125,23 @@ public final class FigureData {
    * @param className its class name
    * @param score its attribution score
    * @param image its pixels (1 or 3 channels, values in [0, 1])
+   * @param concept whether it is a positive of the concept the ranking is for
    */
-  public record AttributedImage(String id, String className, double score, ImageTensor image) {
+  public record AttributedImage(
+      String id, String className, double score, ImageTensor image, ConceptMark concept) {
     public AttributedImage {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(className, "className");
       Objects.requireNonNull(image, "image");
+      Objects.requireNonNull(concept, "concept");
       if (image.channels() != 1 && image.channels() != 3) {
         throw new IllegalArgumentException("tiles need 1 or 3 channels, got " + image.channels());
       }
+    }
+
+    /** A tile whose concept membership is not known. */
+    public AttributedImage(String id, String className, double score, ImageTensor image) {
+      this(id, className, score, image, ConceptMark.UNKNOWN);
     }
   }
 }

@@ -9,6 +9,8 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,12 +99,15 @@ public final class Figures {
             .yAxisTitle("validation accuracy")
             .build();
     style(chart.getStyler());
-    chart.getStyler().setXAxisLogarithmic(true);
     int minK =
         layers.stream().flatMap(l -> l.k().stream()).mapToInt(Integer::intValue).min().orElse(1);
     int maxK =
         layers.stream().flatMap(l -> l.k().stream()).mapToInt(Integer::intValue).max().orElse(1);
     double[] kRange = kAxisRange(minK, maxK);
+    // A log axis labels only decades: with one k it would show "10" and not the point's 16. One k
+    // gets a linear axis from 0, whose ticks are round numbers around it.
+    chart.getStyler().setXAxisLogarithmic(minK != maxK);
+    chart.getStyler().setxAxisTickLabelsFormattingFunction(Figures::tick);
     chart.getStyler().setXAxisMin(kRange[0]);
     chart.getStyler().setXAxisMax(kRange[1]);
     for (int i = 0; i < layers.size(); i++) {
@@ -167,9 +172,7 @@ public final class Figures {
     double[] axis = roundRange(min, max);
     chart.getStyler().setXAxisMin(axis[0]);
     chart.getStyler().setXAxisMax(axis[1]);
-    chart
-        .getStyler()
-        .setxAxisTickLabelsFormattingFunction(x -> String.format(Locale.ROOT, "%.2g", x));
+    chart.getStyler().setxAxisTickLabelsFormattingFunction(Figures::tick);
     for (ScoreDistribution d : distributions) {
       Histogram h = new Histogram(Arrays.stream(d.scores()).boxed().toList(), bins, min, max);
       // Empty bins have no place on a log axis; the step line joins the filled ones.
@@ -241,9 +244,20 @@ public final class Figures {
     return (i - (n - 1) / 2.0) * 0.02 * Math.max(maxK, 1);
   }
 
-  /** The k axis: the data's range, or a factor of two either side of a single k. */
+  /** The k axis: the data's range (log), or 0 to twice a single k (linear). */
   static double[] kAxisRange(int minK, int maxK) {
-    return minK == maxK ? new double[] {minK / 2.0, maxK * 2.0} : new double[] {minK, maxK};
+    return minK == maxK ? new double[] {0, maxK * 2.0} : new double[] {minK, maxK};
+  }
+
+  /**
+   * A tick label as people write the number: three significant digits at most, no exponent, no
+   * trailing zeros ({@code -150}, {@code 0.05}, {@code 0}), not {@code -1.5e+02}.
+   */
+  static String tick(double x) {
+    if (x == 0 || !Double.isFinite(x)) {
+      return x == 0 ? "0" : Double.toString(x);
+    }
+    return new BigDecimal(x).round(new MathContext(3)).stripTrailingZeros().toPlainString();
   }
 
   /** {@code [min, max]} widened to round numbers at the scale of its span. */

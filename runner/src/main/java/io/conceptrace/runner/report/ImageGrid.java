@@ -2,6 +2,7 @@ package io.conceptrace.runner.report;
 
 import io.conceptrace.core.data.ImageTensor;
 import io.conceptrace.runner.report.FigureData.AttributedImage;
+import io.conceptrace.runner.report.FigureData.ConceptMark;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -12,18 +13,31 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
  * Figs. 2 and 6: grids of the training images with the highest and lowest attribution scores, each
- * tile labelled with the example's id, class and score. Drawn with java.awt (headless).
+ * tile labelled with the example's id, its whole class name (wrapped onto a second line when long),
+ * its score and, where the concept's definition tells, whether it is a concept positive (also drawn
+ * as an orange frame). Drawn with java.awt (headless).
  */
 public final class ImageGrid {
   static final int MARGIN = 8;
   static final int GAP = 6;
-  static final int LABEL_LINES = 3;
+
+  /** Id, class name (two lines), score, concept. */
+  static final int LABEL_LINES = 5;
+
+  /** The frame around a concept-positive tile (Okabe-Ito orange, apart from the figures' blue). */
+  static final Color POSITIVE = new Color(0xE69F00);
+
+  /** The frame's width; it lies in the margin and gaps around the tile, not over the image. */
+  static final int FRAME = 2;
+
+  static final String LEGEND = "orange frame: a positive of the concept (its classes or predicate)";
 
   /** Columns are at least this wide so that labels like "#12345 airplane" fit small tiles. */
   static final int MIN_COLUMN = 100;
@@ -75,9 +89,11 @@ public final class ImageGrid {
     int labelHeight = lineHeight(LABEL) * LABEL_LINES + 2;
     int cell = layout.tile() + labelHeight;
     int width = 2 * MARGIN + layout.columns() * column(layout) + (layout.columns() - 1) * GAP;
+    boolean marked = marked(top) || marked(bottom);
     int height =
         MARGIN
             + lineHeight(TITLE)
+            + (marked ? lineHeight(LABEL) : 0)
             + section(top, layout, cell)
             + section(bottom, layout, cell)
             + MARGIN;
@@ -91,6 +107,9 @@ public final class ImageGrid {
       g.setColor(Color.BLACK);
       int y = MARGIN;
       y = text(g, TITLE, title, MARGIN, y, width - 2 * MARGIN);
+      if (marked) {
+        y = text(g, LABEL, LEGEND, MARGIN, y, width - 2 * MARGIN);
+      }
       y = drawSection(g, "highest scores", top, layout, cell, y, width);
       drawSection(g, "lowest scores", bottom, layout, cell, y, width);
     } finally {
@@ -131,14 +150,58 @@ public final class ImageGrid {
       int y0 = y + row * (cell + GAP);
       AttributedImage a = images.get(i);
       g.drawImage(toImage(a.image()), x0, y0, layout.tile(), layout.tile(), null);
+      if (a.concept() == ConceptMark.POSITIVE) {
+        g.setColor(POSITIVE);
+        for (int f = 1; f <= FRAME; f++) {
+          g.drawRect(x0 - f, y0 - f, layout.tile() + 2 * f - 1, layout.tile() + 2 * f - 1);
+        }
+      }
       int ly = y0 + layout.tile() + 1;
-      // The class on a line of its own, so that long names are not cut behind the id.
-      ly = text(g, LABEL, shortId(a.id()), x0, ly, column(layout));
-      ly = text(g, LABEL, a.className(), x0, ly, column(layout));
-      text(g, LABEL, String.format(Locale.ROOT, "score %.4g", a.score()), x0, ly, column(layout));
+      int w = column(layout);
+      ly = text(g, LABEL, shortId(a.id()), x0, ly, w);
+      // The class on lines of its own, wrapped rather than cut, so long names stay whole.
+      List<String> name = wrap(g.getFontMetrics(LABEL), a.className(), w, 2);
+      ly = text(g, LABEL, name.get(0), x0, ly, w);
+      ly = text(g, LABEL, name.size() > 1 ? name.get(1) : "", x0, ly, w);
+      ly = text(g, LABEL, String.format(Locale.ROOT, "score %.4g", a.score()), x0, ly, w);
+      if (a.concept() != ConceptMark.UNKNOWN) {
+        text(g, LABEL, a.concept() == ConceptMark.POSITIVE ? "concept +" : "concept -", x0, ly, w);
+      }
     }
     int rows = (images.size() + layout.columns() - 1) / layout.columns();
     return y + rows * cell + (rows - 1) * GAP;
+  }
+
+  private static boolean marked(List<AttributedImage> images) {
+    return images.stream().anyMatch(a -> a.concept() != ConceptMark.UNKNOWN);
+  }
+
+  /**
+   * {@code s} in at most {@code maxLines} lines of {@code maxWidth} pixels, broken after a space,
+   * {@code /} or {@code -} where possible, else between characters; only what the last line cannot
+   * hold is cut (by {@link #text}).
+   */
+  static List<String> wrap(FontMetrics m, String s, int maxWidth, int maxLines) {
+    List<String> lines = new ArrayList<>();
+    String rest = s;
+    while (lines.size() < maxLines - 1 && m.stringWidth(rest) > maxWidth) {
+      int fit = 1;
+      while (fit < rest.length() && m.stringWidth(rest.substring(0, fit + 1)) <= maxWidth) {
+        fit++;
+      }
+      int cut = fit;
+      for (int i = fit; i > 0; i--) {
+        char c = rest.charAt(i - 1);
+        if (c == ' ' || c == '/' || c == '-') {
+          cut = i;
+          break;
+        }
+      }
+      lines.add(rest.substring(0, cut).strip());
+      rest = rest.substring(cut).strip();
+    }
+    lines.add(rest);
+    return lines;
   }
 
   /** Draws one line, cut with "…" to fit {@code maxWidth}; returns the y below it. */
@@ -150,7 +213,9 @@ public final class ImageGrid {
       shown = shown.substring(0, shown.length() - 2) + "…";
     }
     g.setColor(Color.BLACK);
-    g.drawString(shown, x, y + m.getAscent());
+    if (!shown.isEmpty()) {
+      g.drawString(shown, x, y + m.getAscent());
+    }
     return y + m.getHeight();
   }
 

@@ -21,15 +21,22 @@ import java.util.Objects;
  * @param probes probe accuracy per concept × layer × sparsity over the ensemble
  * @param pruneArms each prune arm × size against the unpruned baseline
  * @param attributions each attribute cell's stability and planted-concept enrichment
+ * @param models the classifiers' own validation accuracy: the base ensemble, and each prune arm's
+ *     retrained ensemble
  */
 public record StudySummary(
-    String schema, List<Probe> probes, List<PruneArm> pruneArms, List<Attribution> attributions) {
+    String schema,
+    List<Probe> probes,
+    List<PruneArm> pruneArms,
+    List<Attribution> attributions,
+    List<Model> models) {
   /** The version of the {@code summary.json} layout; bump on incompatible changes. */
   public static final String SCHEMA = "ctrace-summary/2";
 
   static final String PROBES = "probes";
   static final String PRUNE = "prune arms";
   static final String ATTRIBUTIONS = "attributions";
+  static final String MODELS = "models";
 
   public StudySummary {
     Objects.requireNonNull(schema, "schema");
@@ -37,11 +44,21 @@ public record StudySummary(
     pruneArms = List.copyOf(pruneArms);
     // A summary.json written before attributions were summarised has none.
     attributions = attributions == null ? List.of() : List.copyOf(attributions);
+    // Likewise models, before the classifiers' accuracy was summarised.
+    models = models == null ? List.of() : List.copyOf(models);
   }
 
   public StudySummary(
       List<Probe> probes, List<PruneArm> pruneArms, List<Attribution> attributions) {
-    this(SCHEMA, probes, pruneArms, attributions);
+    this(SCHEMA, probes, pruneArms, attributions, List.of());
+  }
+
+  public StudySummary(
+      List<Probe> probes,
+      List<PruneArm> pruneArms,
+      List<Attribution> attributions,
+      List<Model> models) {
+    this(SCHEMA, probes, pruneArms, attributions, models);
   }
 
   /**
@@ -128,6 +145,34 @@ public record StudySummary(
       Double ldsCiHigh) {}
 
   /**
+   * The validation top-1 accuracy of an ensemble of classifiers: the base models ({@code stage}
+   * {@code train-base}, no arm), or the models one prune arm retrained ({@code retrain}).
+   *
+   * @param stage {@code train-base} or {@code retrain}
+   * @param concept the pruned concept; {@code null} for the base models (likewise {@code layer},
+   *     {@code sparsity}, {@code k}, {@code arm})
+   * @param method the attribution method; {@code null} when the study uses one, and for base models
+   * @param accuracies one per member, in member order
+   */
+  public record Model(
+      String stage,
+      String concept,
+      String layer,
+      String sparsity,
+      Integer k,
+      String arm,
+      String method,
+      int n,
+      double accMean,
+      double accStd,
+      List<Double> accuracies) {
+    public Model {
+      Objects.requireNonNull(stage, "stage");
+      accuracies = List.copyOf(accuracies);
+    }
+  }
+
+  /**
    * The numbers as MLflow metrics, named so that MLflow's chart view and metric filters take them
    * without backticks: dot-separated words of letters, digits and underscores, e.g. {@code
    * probe.wavy.layer3.dense.acc_mean}, {@code probe.high_low.layer2.sparse16.acc_std}, {@code
@@ -172,6 +217,12 @@ public record StudySummary(
       putIfKnown(out, at + ".lds", a.lds());
       putIfKnown(out, at + ".lds_ci_low", a.ldsCiLow());
       putIfKnown(out, at + ".lds_ci_high", a.ldsCiHigh());
+    }
+    for (Model m : models) {
+      String at = modelName(m);
+      out.put(at + ".val_top1_mean", m.accMean());
+      out.put(at + ".val_top1_std", m.accStd());
+      out.put(at + ".n", (double) m.n());
     }
     return out;
   }
@@ -234,7 +285,52 @@ public record StudySummary(
       }
       rows.add(new SummaryRow(ATTRIBUTIONS, key, v));
     }
+    for (Model m : models) {
+      Map<String, String> key = new LinkedHashMap<>();
+      key.put("ensemble", m.arm() == null ? "base" : "retrained");
+      if (m.arm() != null) {
+        key.put("concept", m.concept());
+        key.put("layer", m.layer());
+        key.put("sparsity", m.sparsity());
+        key.put("k", Integer.toString(m.k()));
+        key.put("arm", m.arm());
+        if (m.method() != null) {
+          key.put("method", m.method());
+        }
+      }
+      rows.add(
+          new SummaryRow(
+              MODELS, key, Map.of("validation top-1", meanStd(m.accMean(), m.accStd(), m.n()))));
+    }
     return rows;
+  }
+
+  /**
+   * {@code model.base}, or {@code model.retrain.wavy.layer3.dense.top.k100} (method after
+   * sparsity).
+   */
+  private static String modelName(Model m) {
+    if (m.arm() == null) {
+      return "model.base";
+    }
+    return m.method() == null
+        ? name(
+            "model",
+            "retrain",
+            m.concept(),
+            m.layer(),
+            sparsity(m.sparsity()),
+            m.arm(),
+            "k" + m.k())
+        : name(
+            "model",
+            "retrain",
+            m.concept(),
+            m.layer(),
+            sparsity(m.sparsity()),
+            m.method(),
+            m.arm(),
+            "k" + m.k());
   }
 
   private static String fixed(Double v, String format) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.conceptrace.core.concept.ConceptSpec;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.core.stats.PermutationTest;
 import io.conceptrace.core.stats.SampleSummary;
@@ -17,6 +18,7 @@ import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.runner.exec.SummaryRow;
 import io.conceptrace.runner.report.StudySummary;
 import io.conceptrace.store.Metric;
+import io.conceptrace.store.RunStore;
 import io.conceptrace.store.StoredCell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -46,19 +49,27 @@ import java.util.stream.Collectors;
 public final class ReportStage implements StageRunner {
   private final Optional<Path> experimentFile;
   private final Optional<Supplier<ImageDataset>> trainingSet;
+  private final Function<String, Optional<ConceptSpec>> concepts;
 
   /** A report without the experiment file's text and without image grids. */
   public ReportStage() {
-    this(Optional.empty(), Optional.empty());
+    this(Optional.empty(), Optional.empty(), name -> Optional.empty());
   }
 
   /**
    * A report whose HTML page shows the experiment file and grids of the top and bottom attributed
-   * training images (opened only when the report runs).
+   * training images (opened only when the report runs), the concept's positives marked.
+   *
+   * @param concepts a concept's definition by name, which tells the grids which training images are
+   *     its positives (empty: not marked)
    */
-  public ReportStage(Optional<Path> experimentFile, Optional<Supplier<ImageDataset>> trainingSet) {
+  public ReportStage(
+      Optional<Path> experimentFile,
+      Optional<Supplier<ImageDataset>> trainingSet,
+      Function<String, Optional<ConceptSpec>> concepts) {
     this.experimentFile = experimentFile;
     this.trainingSet = trainingSet;
+    this.concepts = concepts;
   }
 
   static final int TOP_IDS = 5;
@@ -68,6 +79,9 @@ public final class ReportStage implements StageRunner {
 
   /** Present on attribute and prune cells only when the study compares several methods. */
   private static final String METHOD = "method";
+
+  /** The classifier's validation top-1 metric (train-base and retrain cells). */
+  private static final String VAL_TOP1 = "val.top1";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -88,7 +102,7 @@ public final class ReportStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     List<ProbeStat> probes = probeStats(ctx.inputs());
     List<ArmStat> arms = armStats(ctx.inputs(), probes, ctx.seed());
-    StudySummary summary = summary(probes, arms, attributions(ctx.inputs()));
+    StudySummary summary = summary(probes, arms, attributions(ctx.inputs()), models(ctx.inputs()));
     List<SummaryRow> rows = summary.rows();
     JSON.writeValue(ctx.file(StageFiles.SUMMARY).toFile(), summary);
     // The numbers also as the report cell's metrics, so that MLflow shows them on its run (and,
@@ -106,6 +120,7 @@ public final class ReportStage implements StageRunner {
         ctx.inputs(),
         rows,
         trainingSet.map(Supplier::get),
+        concepts,
         provenance(ctx));
     return ctx.commit();
   }
@@ -215,6 +230,14 @@ public final class ReportStage implements StageRunner {
 
   static StudySummary summary(
       List<ProbeStat> probes, List<ArmStat> arms, List<StudySummary.Attribution> attributions) {
+    return summary(probes, arms, attributions, List.of());
+  }
+
+  static StudySummary summary(
+      List<ProbeStat> probes,
+      List<ArmStat> arms,
+      List<StudySummary.Attribution> attributions,
+      List<StudySummary.Model> models) {
     List<StudySummary.Probe> ps = new ArrayList<>();
     for (ProbeStat p : probes) {
       SampleSummary s = SampleSummary.of(p.accuracies());
@@ -254,7 +277,77 @@ public final class ReportStage implements StageRunner {
               Double.isNaN(a.excludedScoreMean()) ? null : a.excludedScoreMean(),
               a.key().get(METHOD)));
     }
-    return new StudySummary(ps, as, attributions);
+    return new StudySummary(ps, as, attributions, models);
+  }
+
+  /**
+   * The classifiers' final validation top-1: the base ensemble (read by the probe cells) and each
+   * arm's retrained ensemble (read by the re-probe cells). The report's inputs are the probe and
+   * re-probe cells; the models are found by the ids those record, in the same run store (their ids
+   * are hashed into the inputs' ids, so the report's id covers them). Models not in the store (a
+   * partial store) are left out.
+   */
+  static List<StudySummary.Model> models(List<StoredCell> inputs) {
+    List<StudySummary.Model> out = new ArrayList<>();
+    List<StoredCell> base = upstream(inputs, Stages.PROBE, Stages.TRAIN_BASE);
+    if (!base.isEmpty()) {
+      double[] acc = base.stream().mapToDouble(c -> lastValue(c, VAL_TOP1)).toArray();
+      SampleSummary s = SampleSummary.of(acc);
+      out.add(
+          new StudySummary.Model(
+              Stages.TRAIN_BASE,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              s.n(),
+              s.mean(),
+              s.std(),
+              Arrays.stream(acc).boxed().toList()));
+    }
+    Map<Map<String, String>, List<Double>> byArm = new LinkedHashMap<>();
+    for (StoredCell c : upstream(inputs, Stages.REPROBE, Stages.RETRAIN)) {
+      byArm.computeIfAbsent(armKey(c), k -> new ArrayList<>()).add(lastValue(c, VAL_TOP1));
+    }
+    byArm.forEach(
+        (k, values) -> {
+          double[] acc = values.stream().mapToDouble(Double::doubleValue).toArray();
+          SampleSummary s = SampleSummary.of(acc);
+          out.add(
+              new StudySummary.Model(
+                  Stages.RETRAIN,
+                  k.get("concept"),
+                  k.get("layer"),
+                  k.get("sparsity"),
+                  Integer.parseInt(k.get("k")),
+                  k.get("arm"),
+                  k.get(METHOD),
+                  s.n(),
+                  s.mean(),
+                  s.std(),
+                  values));
+        });
+    return out;
+  }
+
+  /** The {@code stage} cells that the {@code reader} cells among {@code inputs} read, once each. */
+  private static List<StoredCell> upstream(List<StoredCell> inputs, String reader, String stage) {
+    Map<String, StoredCell> out = new LinkedHashMap<>();
+    for (StoredCell c : inputs) {
+      if (!c.record().stage().equals(reader)) {
+        continue;
+      }
+      // A stored cell lives at ROOT/EXPERIMENT/STAGE/ID (RunStore.cellDirectory).
+      RunStore store = new RunStore(c.directory().getParent().getParent().getParent());
+      for (String id : c.record().inputs()) {
+        if (!out.containsKey(id)) {
+          store.find(c.record().experiment(), stage, id).ifPresent(x -> out.put(id, x));
+        }
+      }
+    }
+    return List.copyOf(out.values());
   }
 
   /**

@@ -49,7 +49,10 @@ public final class StageRunners {
     out.put(Stages.LDS, lds);
     out.put(
         Stages.REPORT,
-        new ReportStage(Optional.ofNullable(experiment.file()), Optional.of(data::train)));
+        new ReportStage(
+            Optional.ofNullable(experiment.file()),
+            Optional.of(data::train),
+            name -> Optional.of(concepts.get(name).spec())));
     out.replaceAll((stage, runner) -> new GradModeOff(runner));
     return out;
   }

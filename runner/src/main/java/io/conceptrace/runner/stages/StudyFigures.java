@@ -1,10 +1,12 @@
 package io.conceptrace.runner.stages;
 
+import io.conceptrace.core.concept.ConceptSpec;
 import io.conceptrace.core.data.Example;
 import io.conceptrace.core.data.ImageDataset;
 import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.SummaryRow;
 import io.conceptrace.runner.report.FigureData.AttributedImage;
+import io.conceptrace.runner.report.FigureData.ConceptMark;
 import io.conceptrace.runner.report.FigureData.LayerAccuracy;
 import io.conceptrace.runner.report.FigureData.PruneCurve;
 import io.conceptrace.runner.report.FigureData.Repeats;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The study's figures (the paper's Figs. 3, 4 and 5) and the HTML report, drawn from the report
@@ -50,6 +53,7 @@ final class StudyFigures {
       List<StoredCell> inputs,
       List<SummaryRow> rows,
       Optional<ImageDataset> train,
+      Function<String, Optional<ConceptSpec>> conceptSpecs,
       Map<String, String> provenance) {
     List<HtmlReport.Figure> figures = new ArrayList<>();
     Set<String> concepts = new LinkedHashSet<>();
@@ -101,7 +105,7 @@ final class StudyFigures {
     }
 
     pruneFigures(arms, dir, figures);
-    train.ifPresent(data -> grids(inputs, data, dir, figures));
+    train.ifPresent(data -> grids(inputs, data, conceptSpecs, dir, figures));
 
     List<String> header = List.of("table", "coordinates", "values");
     List<List<String>> table = new ArrayList<>();
@@ -224,9 +228,17 @@ final class StudyFigures {
         });
   }
 
-  /** Top and bottom attributed training images of every attribution cell (cf. Figs. 2 and 6). */
+  /**
+   * Top and bottom attributed training images of every attribution cell (cf. Figs. 2 and 6), the
+   * concept's positives framed where its definition tells which training images they are.
+   */
   private static void grids(
-      List<StoredCell> inputs, ImageDataset train, Path dir, List<HtmlReport.Figure> figures) {
+      List<StoredCell> inputs,
+      ImageDataset train,
+      Function<String, Optional<ConceptSpec>> concepts,
+      Path dir,
+      List<HtmlReport.Figure> figures) {
+    Map<String, Optional<boolean[]>> carriers = new LinkedHashMap<>();
     Map<String, Integer> index = null;
     for (StoredCell c : inputs) {
       if (!c.record().stage().equals(Stages.ATTRIBUTE)) {
@@ -247,6 +259,10 @@ final class StudyFigures {
           new ArrayList<>(ranking.subList(ranking.size() - n, ranking.size()));
       java.util.Collections.reverse(bottom);
       Map<String, String> at = c.record().coordinates();
+      Optional<boolean[]> positives =
+          carriers.computeIfAbsent(
+              at.get("concept"),
+              name -> concepts.apply(name).flatMap(spec -> AttributeStage.carriers(spec, train)));
       String probe =
           at.get("concept")
               + " "
@@ -258,18 +274,24 @@ final class StudyFigures {
           new HtmlReport.Figure(
               "Attributed images: " + probe,
               "The training images with the highest (first rows) and lowest (last rows) Eq. (1)"
-                  + " importance for the probe's concept predictions (cf. Figs. 2 and 6).",
+                  + " importance for the probe's concept predictions (cf. Figs. 2 and 6)"
+                  + (positives.isPresent()
+                      ? "; framed in orange and marked \"concept +\": the concept's positives."
+                      : "."),
               ImageGrid.render(
                   "Top and bottom attributed training images: " + probe,
-                  tiles(ranking.subList(0, n), train, index),
-                  tiles(bottom, train, index),
+                  tiles(ranking.subList(0, n), train, index, positives),
+                  tiles(bottom, train, index, positives),
                   new ImageGrid.Layout(GRID_TILES, 64),
                   dir.resolve("images-" + safe(probe) + ".png"))));
     }
   }
 
   private static List<AttributedImage> tiles(
-      List<RankingFile.Entry> entries, ImageDataset train, Map<String, Integer> index) {
+      List<RankingFile.Entry> entries,
+      ImageDataset train,
+      Map<String, Integer> index,
+      Optional<boolean[]> positives) {
     List<AttributedImage> out = new ArrayList<>();
     for (RankingFile.Entry e : entries) {
       Integer i = index.get(e.id());
@@ -278,7 +300,13 @@ final class StudyFigures {
             "ranked id " + e.id() + " is not in the training set " + train.name());
       }
       Example x = train.get(i);
-      out.add(new AttributedImage(e.id(), train.classNames().get(x.label()), e.score(), x.image()));
+      ConceptMark mark =
+          positives
+              .map(p -> p[i] ? ConceptMark.POSITIVE : ConceptMark.NEGATIVE)
+              .orElse(ConceptMark.UNKNOWN);
+      out.add(
+          new AttributedImage(
+              e.id(), train.classNames().get(x.label()), e.score(), x.image(), mark));
     }
     return out;
   }

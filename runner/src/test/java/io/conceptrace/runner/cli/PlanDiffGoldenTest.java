@@ -111,7 +111,7 @@ class PlanDiffGoldenTest {
                 + exp.resolve("x.conf")
                 + ": 0 added, 0 removed, 21 invalidated, 0 unchanged")
         .contains(
-            "because training.epochs: 1 -> 3: train-base 2, probe 8, attribute 4, prune-set 2, retrain 2, reprobe 2, report 1");
+            "because training.epochs: 1 → 3: train-base 2, probe 8, attribute 4, prune-set 2, retrain 2, reprobe 2, report 1");
   }
 
   static void git(Path dir, String... args) throws Exception {

@@ -98,7 +98,7 @@ class LocalExecutorTest {
     assertThat(r.report().succeeded()).isFalse();
     CellOutcome failed = r.report().failures().get(0);
     assertThat(failed.cell().id()).isEqualTo("a0001");
-    assertThat(failed.describe()).isEqualTo("a[name=a0001]: loss is NaN at epoch 3");
+    assertThat(failed.describe()).isEqualTo("a a0001: loss is NaN at epoch 3");
     assertThat(failed.storedRecord().orElseThrow().status()).isEqualTo(CellStatus.FAILED);
     assertThat(failed.directory()).isNull();
     // One job, plan order a0000, a0001: nothing after the failure was launched.
@@ -138,7 +138,7 @@ class LocalExecutorTest {
         .filteredOn(o -> o.cell().id().equals("b0000"))
         .singleElement()
         .extracting(CellOutcome::message)
-        .isEqualTo("input a[name=a0001] failed");
+        .isEqualTo("input a a0001 failed");
   }
 
   @Test

@@ -34,12 +34,12 @@ class LogProgressTest {
           .startsWith("a 1/4 (")
           .containsPattern("a 1/4 \\(\\d\\.\\d\\d/min, ETA \\d:\\d\\d\\)")
           .contains("b 0/4 | c 0/2 | d 0/1")
-          .endsWith("running: a[name=a0001] epoch 3/8");
+          .endsWith("running: a a0001 epoch 3/8");
       p.cellEnded(new CellOutcome(a1, CellState.FAILED, "loss is NaN", t0, t0));
     }
     assertThat(text.toString())
         .startsWith("[ctrace] run synthetic: 11 cells, 0 cached, 11 to run\n")
-        .contains("[ctrace] FAILED a[name=a0001]: loss is NaN\n");
+        .contains("[ctrace] FAILED a a0001: loss is NaN\n");
   }
 
   @Test

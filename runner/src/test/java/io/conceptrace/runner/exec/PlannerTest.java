@@ -53,7 +53,7 @@ class PlannerTest {
             () ->
                 Planner.plan(
                     "e", List.of(TestCell.of("x0001", "s", List.of("zzzz"))), store, List.of()))
-        .hasMessage("cell s[name=x0001] reads zzzz, which is not in the run matrix");
+        .hasMessage("cell s x0001 reads zzzz, which is not in the run matrix");
     assertThatThrownBy(
             () ->
                 Planner.plan(

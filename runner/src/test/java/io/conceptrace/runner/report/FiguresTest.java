@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.conceptrace.core.data.ImageTensor;
 import io.conceptrace.runner.report.FigureData.AttributedImage;
+import io.conceptrace.runner.report.FigureData.ConceptMark;
 import io.conceptrace.runner.report.FigureData.LayerAccuracy;
 import io.conceptrace.runner.report.FigureData.PruneCurve;
 import io.conceptrace.runner.report.FigureData.Repeats;
@@ -37,9 +38,15 @@ class FiguresTest {
     assertThat(Figures.armOffset(0, 3, 100)).isCloseTo(-2.0, within(1e-12));
     assertThat(Figures.armOffset(1, 3, 100)).isZero();
     assertThat(Figures.armOffset(2, 3, 100)).isCloseTo(2.0, within(1e-12));
-    // One sparsity k = 16: a factor of two either side, not 16 to 17.
-    assertThat(Figures.kAxisRange(16, 16)).containsExactly(8.0, 32.0);
+    // One sparsity k = 16: 0 to 32 (linear), not 16 to 17.
+    assertThat(Figures.kAxisRange(16, 16)).containsExactly(0.0, 32.0);
     assertThat(Figures.kAxisRange(4, 64)).containsExactly(4.0, 64.0);
+    // Tick labels as people write numbers: no exponents, no binary noise, no trailing zeros.
+    assertThat(Figures.tick(-150.0)).isEqualTo("-150");
+    assertThat(Figures.tick(100.0)).isEqualTo("100");
+    assertThat(Figures.tick(0.30000000000000004)).isEqualTo("0.3");
+    assertThat(Figures.tick(-0.0)).isEqualTo("0");
+    assertThat(Figures.tick(5.0e-5)).isEqualTo("0.00005");
     // Score axes end on round numbers.
     assertThat(Figures.roundRange(-0.0123, 0.871)).containsExactly(-0.1, 0.9);
     assertThat(Figures.roundRange(3.2e-5, 7.9e-5)).containsExactly(3.0e-5, 8.0e-5);
@@ -180,6 +187,58 @@ class FiguresTest {
                 & 0xffffff)
         .as("nothing beside the single bottom tile")
         .isEqualTo(0xffffff);
+  }
+
+  @Test
+  void conceptPositivesAreFramedAndOthersAreNot() throws Exception {
+    ImageGrid.Layout layout = new ImageGrid.Layout(2, 40);
+    AttributedImage positive = mark(tile(1, "snake", 9, 1, 0, 0), ConceptMark.POSITIVE);
+    AttributedImage negative = mark(tile(2, "truck", 8, 1, 0, 0), ConceptMark.NEGATIVE);
+    BufferedImage img = ImageGrid.draw("wavy", List.of(positive, negative), List.of(), layout);
+    int redY = -1;
+    for (int y = 0; y < img.getHeight() && redY < 0; y++) {
+      if ((img.getRGB(ImageGrid.MARGIN + 20, y) & 0xffffff) == 0xff0000) {
+        redY = y;
+      }
+    }
+    assertThat(redY).isPositive();
+    int orange = ImageGrid.POSITIVE.getRGB() & 0xffffff;
+    int secondX = ImageGrid.MARGIN + ImageGrid.MIN_COLUMN + ImageGrid.GAP;
+    // Left of each tile, at its middle: the frame for the positive, background for the other.
+    assertThat(img.getRGB(ImageGrid.MARGIN - 1, redY + 20) & 0xffffff).isEqualTo(orange);
+    assertThat(img.getRGB(ImageGrid.MARGIN - ImageGrid.FRAME, redY + 20) & 0xffffff)
+        .isEqualTo(orange);
+    assertThat(img.getRGB(secondX - 1, redY + 20) & 0xffffff).isEqualTo(0xffffff);
+    // The frame is outside the image: the tile's own pixels are untouched.
+    assertThat(img.getRGB(ImageGrid.MARGIN, redY + 20) & 0xffffff).isEqualTo(0xff0000);
+    // A grid without any known concept membership has no legend line, so it is shorter.
+    BufferedImage plain =
+        ImageGrid.draw("wavy", List.of(tile(1, "snake", 9, 1, 0, 0)), List.of(), layout);
+    assertThat(plain.getHeight()).isLessThan(img.getHeight());
+  }
+
+  @Test
+  void longClassNamesWrapOntoASecondLineInsteadOfBeingCut() {
+    BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = scratch.createGraphics();
+    try {
+      java.awt.FontMetrics m = g.getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, 0, 11));
+      String name = "Greater Swiss Mountain dog";
+      List<String> lines = ImageGrid.wrap(m, name, ImageGrid.MIN_COLUMN, 2);
+      assertThat(lines).hasSize(2);
+      assertThat(String.join(" ", lines)).isEqualTo(name);
+      assertThat(lines).allMatch(l -> m.stringWidth(l) <= ImageGrid.MIN_COLUMN);
+      assertThat(ImageGrid.wrap(m, "snake", ImageGrid.MIN_COLUMN, 2)).containsExactly("snake");
+      // No break character: split between letters, nothing lost.
+      List<String> word = ImageGrid.wrap(m, "x".repeat(30), 60, 2);
+      assertThat(String.join("", word)).isEqualTo("x".repeat(30));
+    } finally {
+      g.dispose();
+    }
+  }
+
+  private static AttributedImage mark(AttributedImage a, ConceptMark mark) {
+    return new AttributedImage(a.id(), a.className(), a.score(), a.image(), mark);
   }
 
   @Test

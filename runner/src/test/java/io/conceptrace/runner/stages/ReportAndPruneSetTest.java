@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pure stages (prune-set, report) over a hand-made study: 3 probes, one attribution over 20
- * images, the three prune arms with 3 re-probes each whose accuracies are chosen so that only the
- * top arm differs from the baseline.
+ * The pure stages (prune-set, report) over a hand-made study: 3 base models, 3 probes, one
+ * attribution over 20 images, the three prune arms with 3 retrained models and re-probes each whose
+ * accuracies are chosen so that only the top arm differs from the baseline.
  */
 class ReportAndPruneSetTest {
   @TempDir Path root;
@@ -75,6 +75,10 @@ class ReportAndPruneSetTest {
   }
 
   private static final double[] BASELINE = {0.90, 0.92, 0.91};
+
+  /** The base models' validation top-1 (the retrained ones: 0.01 less per member). */
+  private static final double[] BASE_TOP1 = {0.80, 0.84, 0.82};
+
   private static final Map<String, double[]> ARMS =
       Map.of(
           "top", new double[] {0.70, 0.72, 0.71},
@@ -85,13 +89,22 @@ class ReportAndPruneSetTest {
     List<PlannedCell> cells = new ArrayList<>();
     List<String> reportInputs = new ArrayList<>();
     for (int m = 0; m < 3; m++) {
+      Cell base =
+          new Cell(
+              "base" + m,
+              "train-base",
+              at("member", "" + m),
+              Map.of("top1", BASE_TOP1[m]),
+              List.of(),
+              m);
+      cells.add(base);
       Cell probe =
           new Cell(
               "probe" + m,
               "probe",
               at("member", "" + m, "concept", "wavy", "layer", "layer3", "sparsity", "dense"),
               Map.of("acc", BASELINE[m]),
-              List.of(),
+              List.of(base.id()),
               m);
       cells.add(probe);
       reportInputs.add(probe.id());
@@ -122,13 +135,22 @@ class ReportAndPruneSetTest {
       for (int m = 0; m < 3; m++) {
         Map<String, String> rat = new LinkedHashMap<>(where);
         rat.put("member", "" + m);
+        Cell retrain =
+            new Cell(
+                "retrain-" + arm + m,
+                "retrain",
+                rat,
+                Map.of("top1", BASE_TOP1[m] - 0.01 * (m + 1)),
+                List.of(set.id()),
+                m);
+        cells.add(retrain);
         Cell reprobe =
             new Cell(
                 "re-" + arm + m,
                 "reprobe",
                 rat,
                 Map.of("acc", ARMS.get(arm)[m]),
-                List.of(set.id()),
+                List.of(retrain.id()),
                 m);
         cells.add(reprobe);
         reportInputs.add(reprobe.id());
@@ -143,6 +165,12 @@ class ReportAndPruneSetTest {
         ctx -> {
           ctx.metric(StageFiles.PROBE_ACCURACY, 1, 0.5);
           ctx.metric(StageFiles.PROBE_ACCURACY, 2, (Double) ctx.cell().settings().get("acc"));
+          return ctx.commit();
+        };
+    StageRunner classifier =
+        ctx -> {
+          ctx.metric("val.top1", 1, 0.1);
+          ctx.metric("val.top1", 2, (Double) ctx.cell().settings().get("top1"));
           return ctx.commit();
         };
     StageRunner ranking =
@@ -166,6 +194,8 @@ class ReportAndPruneSetTest {
                 study(),
                 new RunStore(root),
                 Map.of(
+                    "train-base", classifier,
+                    "retrain", classifier,
                     "probe", accuracy,
                     "attribute", ranking,
                     "prune-set", new PruneSetStage(),
@@ -293,6 +323,40 @@ class ReportAndPruneSetTest {
     assertThat(metrics.keySet())
         .filteredOn(k -> !k.startsWith("time."))
         .allMatch(k -> k.matches("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*"));
+  }
+
+  @Test
+  void theReportSummarisesTheBaseAndEachArmsRetrainedModelsFinalAccuracy() throws Exception {
+    assertThat(run().report().succeeded()).isTrue();
+    StoredCell report = new RunStore(root).find("study", "report", "report").orElseThrow();
+    JsonNode models =
+        new ObjectMapper().readTree(report.artifact(StageFiles.SUMMARY).toFile()).get("models");
+    assertThat(models).hasSize(4);
+    JsonNode base = models.get(0);
+    assertThat(base.get("stage").asText()).isEqualTo("train-base");
+    assertThat(base.get("arm").isNull()).isTrue();
+    assertThat(base.get("n").asInt()).isEqualTo(3);
+    // The last epoch's value, not the first (0.1).
+    assertThat(base.get("accMean").asDouble()).isCloseTo(0.82, within(1e-9));
+    assertThat(base.get("accStd").asDouble()).isCloseTo(0.02, within(1e-9));
+    JsonNode top = models.get(1);
+    assertThat(top.get("stage").asText()).isEqualTo("retrain");
+    assertThat(top.get("arm").asText()).isEqualTo("top");
+    assertThat(top.get("k").asInt()).isEqualTo(5);
+    // 0.79, 0.82, 0.79
+    assertThat(top.get("accMean").asDouble()).isCloseTo(0.80, within(1e-9));
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    report.metrics().forEach(m -> metrics.put(m.name(), m.value()));
+    assertThat(metrics)
+        .containsEntry("model.base.n", 3.0)
+        .containsEntry("model.retrain.wavy.layer3.dense.bottom.k5.n", 3.0);
+    assertThat(metrics.get("model.base.val_top1_mean")).isCloseTo(0.82, within(1e-9));
+    assertThat(metrics.get("model.retrain.wavy.layer3.dense.top.k5.val_top1_std"))
+        .isCloseTo(Math.sqrt(0.0003), within(1e-9));
+    assertThat(SummaryTable.render(run().summary()))
+        .contains("validation top-1")
+        .contains("0.820 ± 0.020 (n=3)");
   }
 
   @Test

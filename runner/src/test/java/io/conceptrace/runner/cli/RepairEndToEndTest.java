@@ -80,7 +80,7 @@ class RepairEndToEndTest {
 
     CliHarness repair = CliHarness.run(run);
     assertThat(repair.exitCode()).as(repair.err()).isZero();
-    assertThat(repair.err()).contains("(4 damaged)").contains("damaged train-base[");
+    assertThat(repair.err()).contains("(4 damaged)").contains("damaged train-base m");
     assertThat(CliHarness.run("verify", TINY, "--store", store).exitCode()).isZero();
     Map<String, byte[]> after = artifacts(runs);
     assertThat(after.keySet()).isEqualTo(original.keySet());

@@ -14,6 +14,7 @@ import io.conceptrace.dsl.Experiment.Activations;
 import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.ConceptKind;
 import io.conceptrace.dsl.Experiment.Sparsity;
+import io.conceptrace.dsl.cell.CellSpecs;
 import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Map;
@@ -90,8 +91,9 @@ final class FailBeforeCompute {
       ArchitectureSpec spec,
       OptionalInt trainSize,
       long memoryLimitBytes) {
-    ParameterGroups groups = ParameterGroups.parse(String.join("+", a.parameterGroups()));
-    TrakSpec trak = TrakSpec.defaults(a.projectionDim()).withBatchSize(a.batchSize());
+    // The spec the attribute cells get (the seed does not change what memory it needs).
+    TrakSpec trak = CellSpecs.trak(a, 0L);
+    ParameterGroups groups = trak.parameters();
     long examples = trainSize.isPresent() ? trainSize.getAsInt() : Long.MAX_VALUE;
     for (String layer : probes.layers()) {
       Optional<LayerInfo> info = LayerCatalog.find(spec, layer);

@@ -64,13 +64,7 @@ final class LdsStage implements StageRunner {
   static ImageDataset images(LdsSubset subset, ImageDataset train) {
     boolean[] mask =
         LinearDatamodelScore.subset(train.size(), subset.fraction(), subset.seed(), subset.index());
-    int[] indices = new int[countTrue(mask)];
-    int k = 0;
-    for (int i = 0; i < mask.length; i++) {
-      if (mask[i]) {
-        indices[k++] = i;
-      }
-    }
+    int[] indices = java.util.stream.IntStream.range(0, mask.length).filter(i -> mask[i]).toArray();
     return Subsets.ofIndices(train, indices, train.name() + "/lds-subset-" + subset.index());
   }
 
@@ -236,13 +230,5 @@ final class LdsStage implements StageRunner {
 
   private static String describe(StoredCell c) {
     return c.record().stage() + " " + c.record().coordinates();
-  }
-
-  private static int countTrue(boolean[] mask) {
-    int c = 0;
-    for (boolean b : mask) {
-      c += b ? 1 : 0;
-    }
-    return c;
   }
 }

@@ -262,6 +262,23 @@ public final class ConceptSet {
             out.add(new Member(source, i, e.id(), true));
           }
         }
+      } else if (plain instanceof ConceptSpec.TopActivating ta) {
+        int scored = isTrain ? ta.trainScores().length : ta.testScores().length;
+        if (scored != source.size()) {
+          throw new IllegalStateException(
+              where
+                  + ": "
+                  + scored
+                  + " scores for the "
+                  + source.size()
+                  + " images of "
+                  + source.name());
+        }
+        for (int i = 0; i < source.size(); i++) {
+          if (ta.positive(isTrain, i)) {
+            out.add(new Member(source, i, scan.id(i), true));
+          }
+        }
       } else if (plain instanceof ConceptSpec.PositiveFolder pf) {
         FolderImages images = folders.images(pf, isTrain);
         int[] indices = isTrain ? folders.trainIndices(pf) : folders.testIndices(pf);

@@ -85,6 +85,68 @@ public sealed interface ConceptSpec {
   }
 
   /**
+   * The images whose activation score (computed from a reference model by {@link
+   * ActivationConcept}) is at or above {@code threshold}: the training images in the top fraction,
+   * and the validation images above the training images' threshold.
+   *
+   * @param description what defines the scores, for reports
+   * @param trainScores the score of each image of the base training set, in its order
+   * @param testScores the score of each image of the base validation set, in its order
+   */
+  record TopActivating(
+      String description, double[] trainScores, double[] testScores, double threshold)
+      implements ConceptSpec {
+    public TopActivating {
+      Objects.requireNonNull(description, "description");
+      trainScores = trainScores.clone();
+      testScores = testScores.clone();
+    }
+
+    /** Whether image {@code index} of the training (or validation) set is a positive. */
+    public boolean positive(boolean train, int index) {
+      return (train ? trainScores : testScores)[index] >= threshold;
+    }
+
+    @Override
+    public double[] trainScores() {
+      return trainScores.clone();
+    }
+
+    @Override
+    public double[] testScores() {
+      return testScores.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof TopActivating t
+          && t.description.equals(description)
+          && java.util.Arrays.equals(t.trainScores, trainScores)
+          && java.util.Arrays.equals(t.testScores, testScores)
+          && Double.compare(t.threshold, threshold) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(
+          description,
+          java.util.Arrays.hashCode(trainScores),
+          java.util.Arrays.hashCode(testScores),
+          threshold);
+    }
+
+    @Override
+    public String toString() {
+      return "TopActivating[" + describe() + "]";
+    }
+
+    @Override
+    public String describe() {
+      return "top-activating " + description + " (score >= " + threshold + ")";
+    }
+  }
+
+  /**
    * Concept {@code a} against concept {@code b} (Appendix D: high-low frequencies vs boundaries):
    * a's positives are the positives, b's positives the negatives, the larger side subsampled to
    * balance them. Images that are positives of both are left out of both sides.

@@ -2,10 +2,17 @@ package io.conceptrace.dsl;
 
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
+import io.conceptrace.core.concept.ActivationConcept;
+import io.conceptrace.core.concept.ActivationConcept.Combine;
 import io.conceptrace.core.data.ClassNames;
+import io.conceptrace.core.nn.ArchitectureSpec;
+import io.conceptrace.core.nn.LayerCatalog;
+import io.conceptrace.core.nn.LayerInfo;
+import io.conceptrace.dsl.Experiment.Activation;
 import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.ConceptKind;
 import io.conceptrace.dsl.Experiment.Data;
+import io.conceptrace.dsl.Experiment.Reference;
 import io.conceptrace.dsl.ListReader.Element;
 import io.conceptrace.dsl.ListReader.Form;
 import io.conceptrace.dsl.script.ScriptBlock;
@@ -19,6 +26,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -36,16 +45,31 @@ final class ConceptsBinder {
   private final Blocks blocks;
   private final Data data;
   private final boolean checkData;
+  private final Optional<ArchitectureSpec> architecture;
+  private final int ensemble;
 
   /**
-   * @param checkData whether folders must exist and image-folder class names are looked up
+   * @param checkData whether folders (and TorchScript references) must exist and image-folder class
+   *     names are looked up
+   * @param architecture the base models' architecture, whose layer catalogue an activation
+   *     concept's {@code train-base[i]} reference is checked against (empty after a model problem)
+   * @param ensemble {@code training.ensemble}: the base models a reference may name
    */
-  ConceptsBinder(ConfigReader r, ListReader lists, Blocks blocks, Data data, boolean checkData) {
+  ConceptsBinder(
+      ConfigReader r,
+      ListReader lists,
+      Blocks blocks,
+      Data data,
+      boolean checkData,
+      Optional<ArchitectureSpec> architecture,
+      int ensemble) {
     this.r = r;
     this.lists = lists;
     this.blocks = blocks;
     this.data = data;
     this.checkData = checkData;
+    this.architecture = architecture;
+    this.ensemble = ensemble;
   }
 
   /** Every concept, sorted by name (HOCON objects do not keep the order of the file). */
@@ -117,6 +141,7 @@ final class ConceptsBinder {
     Optional<ScriptBlock> script = Optional.empty();
     Optional<Path> positives = r.optionalString(p + ".positives").map(Path::of);
     Optional<Path> testPositives = r.optionalString(p + ".test-positives").map(Path::of);
+    Optional<Activation> activation = Optional.empty();
     switch (kind) {
       case CLASSES -> {
         ListReader.Read<ClassRef> classes = classes(p + ".classes");
@@ -160,6 +185,7 @@ final class ConceptsBinder {
       case RELATIVE -> {
         // checked once every concept is known
       }
+      case ACTIVATION -> activation = activation(p);
     }
     return new Concept(
         name,
@@ -175,7 +201,219 @@ final class ConceptsBinder {
         r.optionalString(p + ".a"),
         r.optionalString(p + ".b"),
         r.optionalInteger(p + ".max-positives", 1, Integer.MAX_VALUE),
-        r.optionalInteger(p + ".probe-epochs", 1, 100_000));
+        r.optionalInteger(p + ".probe-epochs", 1, 100_000),
+        activation);
+  }
+
+  private static final Pattern BASE_MODEL = Pattern.compile("train-base\\[(\\d+)]");
+
+  /**
+   * An activation concept's keys: its reference, layer, channels (checked against the layer's
+   * channel count where it is known before the run), how they combine, and a fraction that leaves
+   * positives in both splits.
+   */
+  private Optional<Activation> activation(String p) {
+    Optional<Reference> reference = reference(p + ".reference");
+    Combine combine = r.choice(p + ".combine", Combine.class);
+    OptionalDouble fraction = OptionalDouble.empty();
+    if (r.isNull(p + ".fraction")) {
+      r.problem(
+          p + ".fraction", "required for an activation concept: the share of positives, in (0, 1)");
+    } else {
+      double f = r.number(p + ".fraction", 0, true, 1, true);
+      if (!r.hasProblem(p + ".fraction")) {
+        fraction = OptionalDouble.of(f);
+        checkFraction(p + ".fraction", f, data.train().size(), "training");
+        checkFraction(p + ".fraction", f, data.val().size(), "validation");
+      }
+    }
+    // The layer's channel count, where the reference says it before the run.
+    OptionalInt channelCount = OptionalInt.empty();
+    String layer = "";
+    Optional<String> writtenLayer = r.optionalString(p + ".layer");
+    if (reference.isPresent() && reference.get() instanceof Reference.BaseModel) {
+      if (writtenLayer.isEmpty()) {
+        r.problem(
+            p + ".layer",
+            "required for a train-base reference: the layer whose channels define the concept");
+      } else {
+        layer = writtenLayer.get();
+        if (architecture.isPresent()) {
+          ArchitectureSpec arch = architecture.get();
+          Optional<LayerInfo> info = LayerCatalog.find(arch, layer);
+          List<String> names = LayerCatalog.names(arch);
+          if (info.isEmpty()) {
+            r.problem(
+                p + ".layer",
+                "unknown layer '"
+                    + layer
+                    + "' for "
+                    + arch.name()
+                    + (Suggestions.nearest(layer, names).isPresent()
+                        ? ConfigReader.suggest(layer, names)
+                        : "; probeable: "
+                            + String.join(", ", LayerCatalog.probeableSummary(arch))));
+          } else if (info.get().shape().length != 3) {
+            r.problem(
+                p + ".layer",
+                "layer "
+                    + layer
+                    + " has no spatial map ("
+                    + info.get()
+                    + "); an activation concept needs a [channels, height, width] layer");
+          } else {
+            channelCount = OptionalInt.of(info.get().channels());
+          }
+        }
+      }
+    } else if (reference.isPresent() && reference.get() instanceof Reference.TorchScript ts) {
+      layer = ts.layerOutput();
+      if (writtenLayer.isPresent() && !writtenLayer.get().equals(layer)) {
+        r.problem(
+            p + ".layer",
+            "a TorchScript reference's layer is its output, reference.layer-output = "
+                + layer
+                + "; leave layer out");
+      }
+    }
+    OptionalInt count = channelCount;
+    ListReader.Read<Integer> channels =
+        lists.readDistinct(
+            p + ".channels",
+            Form.LIST,
+            "channel indices",
+            (e, problem) -> channel(e, problem, count, p),
+            c -> "channel " + c);
+    lists.requireNonEmpty(
+        channels, p + ".channels", "no channels: list the neurons that define the concept");
+    if (reference.isEmpty()
+        || fraction.isEmpty()
+        || channels.items().isEmpty()
+        || r.hasProblem(p + ".layer")
+        || r.hasProblem(p + ".channels")) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Activation(reference.get(), layer, channels.items(), combine, fraction.getAsDouble()));
+  }
+
+  private Optional<Integer> channel(
+      Element e, Consumer<String> problem, OptionalInt count, String p) {
+    if (!(e.value() instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.doubleValue() < 0) {
+      problem.accept("a channel is an index >= 0, got " + e.written());
+      return Optional.empty();
+    }
+    int c = n.intValue();
+    if (count.isPresent() && c >= count.getAsInt()) {
+      problem.accept(
+          "channel "
+              + c
+              + " is out of range for "
+              + r.optionalString(p + ".layer").orElse("the layer")
+              + " (0.."
+              + (count.getAsInt() - 1)
+              + ")");
+      return Optional.empty();
+    }
+    return Optional.of(c);
+  }
+
+  private void checkFraction(String path, double f, OptionalInt size, String split) {
+    if (size.isPresent() && ActivationConcept.positivesFor(size.getAsInt(), f) < 1) {
+      r.problem(
+          path,
+          "fraction "
+              + ConfigReader.fmt(f)
+              + " of the "
+              + size.getAsInt()
+              + " "
+              + split
+              + " images leaves no positives; raise it to at least "
+              + ConfigReader.fmt(1.0 / size.getAsInt()));
+    }
+  }
+
+  /** The file's SHA-256, hex, read in chunks (a reference network can be large). */
+  private static String sha256(Path file) throws IOException {
+    java.security.MessageDigest digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** {@code "train-base[i]"} or {@code { torchscript = PATH, layer-output = NAME }}. */
+  private Optional<Reference> reference(String path) {
+    String expected =
+        "\"train-base[i]\" (a base model of this study) or { torchscript = PATH, layer-output ="
+            + " NAME }";
+    if (r.isNull(path)) {
+      r.problem(path, "required for an activation concept: " + expected);
+      return Optional.empty();
+    }
+    if (r.type(path) == ConfigValueType.STRING) {
+      String written = r.config().getString(path);
+      java.util.regex.Matcher m = BASE_MODEL.matcher(written);
+      if (!m.matches()) {
+        r.problem(path, "must be " + expected + ", got '" + written + "'");
+        return Optional.empty();
+      }
+      int member = Integer.parseInt(m.group(1));
+      if (member >= ensemble) {
+        r.problem(
+            path,
+            "train-base["
+                + member
+                + "] does not exist: training.ensemble = "
+                + ensemble
+                + " (members 0.."
+                + (ensemble - 1)
+                + ")");
+        return Optional.empty();
+      }
+      return Optional.of(new Reference.BaseModel(member));
+    }
+    if (r.type(path) != ConfigValueType.OBJECT) {
+      r.problem(path, "must be " + expected + ", got " + r.describe(path));
+      return Optional.empty();
+    }
+    for (String key : r.config().getObject(path).keySet()) {
+      if (!key.equals("torchscript") && !key.equals("layer-output")) {
+        r.problemAt(
+            ConfigReader.position(r.config().getObject(path).get(key)),
+            path + "." + UnknownKeys.quoteIfNeeded(key),
+            "unknown key; a reference has torchscript and layer-output");
+      }
+    }
+    Optional<String> file = r.requiredString(path + ".torchscript");
+    Optional<String> output = r.requiredString(path + ".layer-output");
+    if (file.isEmpty() || output.isEmpty()) {
+      return Optional.empty();
+    }
+    Path module = Path.of(file.get());
+    Optional<String> sha256 = Optional.empty();
+    if (Files.isRegularFile(module)) {
+      try {
+        sha256 = Optional.of(sha256(module));
+      } catch (IOException e) {
+        r.problem(path + ".torchscript", "cannot read " + module + ": " + e.getMessage());
+        return Optional.empty();
+      }
+    } else if (checkData) {
+      r.problem(path + ".torchscript", "no such TorchScript file: " + module);
+      return Optional.empty();
+    }
+    return Optional.of(new Reference.TorchScript(module, output.get(), sha256));
   }
 
   /**

@@ -126,7 +126,42 @@ public record Experiment(
     CLASSES,
     PREDICATE,
     FOLDER,
-    RELATIVE
+    RELATIVE,
+    ACTIVATION
+  }
+
+  /** The network whose neurons define an activation concept ({@code concepts.<name>.reference}). */
+  public sealed interface Reference {
+    /** {@code reference = "train-base[i]"}: base model {@code member} of this study. */
+    record BaseModel(int member) implements Reference {}
+
+    /**
+     * {@code reference { torchscript = PATH, layer-output = NAME }}: an exported module whose
+     * output is the feature map of the layer it is named after.
+     *
+     * @param sha256 the file's content hash (hex), empty when the file is not there (plan and
+     *     validate work without it; {@code ctrace run} refuses)
+     */
+    record TorchScript(Path file, String layerOutput, Optional<String> sha256)
+        implements Reference {}
+  }
+
+  /**
+   * An activation concept's definition (Appendix D): the top {@code fraction} of the training
+   * images by the chosen channels' activation at {@code layer} of {@code reference}.
+   *
+   * @param layer the reference's layer: a catalogued layer of a base model, or a TorchScript
+   *     module's {@code layer-output}
+   */
+  public record Activation(
+      Reference reference,
+      String layer,
+      List<Integer> channels,
+      io.conceptrace.core.concept.ActivationConcept.Combine combine,
+      double fraction) {
+    public Activation {
+      channels = List.copyOf(channels);
+    }
   }
 
   /**
@@ -138,6 +173,7 @@ public record Experiment(
    * @param classesScript the Kotlin block computing the classes, if the list was computed
    * @param script predicate kind: the Kotlin block over {@code image}
    * @param threshold predicate kind: score threshold when the script returns a number
+   * @param activation activation kind: its reference model, layer, channels and fraction
    */
   public record Concept(
       String name,
@@ -153,7 +189,8 @@ public record Experiment(
       Optional<String> a,
       Optional<String> b,
       OptionalInt maxPositives,
-      OptionalInt probeEpochs) {}
+      OptionalInt probeEpochs,
+      Optional<Activation> activation) {}
 
   public enum Activations {
     FLAT,

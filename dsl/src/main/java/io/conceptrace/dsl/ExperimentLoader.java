@@ -260,7 +260,8 @@ public final class ExperimentLoader {
     Optional<ArchitectureSpec> spec = ModelBinder.architecture(r, data, model);
     Training training = TrainingBinder.bind(r);
     Map<String, Concept> concepts =
-        new ConceptsBinder(r, lists, blocks, data, options.checkData()).bind();
+        new ConceptsBinder(r, lists, blocks, data, options.checkData(), spec, training.ensemble())
+            .bind();
     Probes probes = ProbesBinder.bind(r, lists, spec);
     Attribution attribution = AttributionBinder.bind(r, lists, spec);
     Prune prune = PruneBinder.bind(r, lists, data, concepts);

@@ -18,6 +18,7 @@ public sealed interface CellSpec
         AttributeCellSpec,
         PruneSetCellSpec,
         LdsCellSpec,
+        ConceptCellSpec,
         ReportCellSpec {
 
   /**

@@ -168,11 +168,39 @@ public final class CellSpecs {
         s.put("a", conceptDefinition(experiment.concepts().get(c.a().orElseThrow())));
         s.put("b", conceptDefinition(experiment.concepts().get(c.b().orElseThrow())));
       }
+      case ACTIVATION -> {
+        Experiment.Activation a = c.activation().orElseThrow();
+        s.put("reference", reference(a.reference()));
+        s.put("layer", a.layer());
+        s.put("channels", a.channels());
+        s.put("combine", Canonical.word(a.combine()));
+        s.put("fraction", a.fraction());
+      }
     }
     s.put("max-positives", c.maxPositives().isPresent() ? c.maxPositives().getAsInt() : null);
     // Negatives are sampled with a seed of their own, the same for every model and layer.
     s.put("sample-seed", conceptSampleSeed(c.name()));
     return s;
+  }
+
+  /**
+   * A reference as the definition records it: the base model by member (its cell id is the concept
+   * cell's input), a TorchScript module by content hash (its path does not change what it computes)
+   * and the layer it outputs.
+   */
+  private static Object reference(Experiment.Reference r) {
+    if (r instanceof Experiment.Reference.TorchScript t) {
+      Map<String, Object> m = new TreeMap<>();
+      m.put("torchscript-sha256", t.sha256().orElse(null));
+      m.put("layer-output", t.layerOutput());
+      return m;
+    }
+    return "train-base[" + ((Experiment.Reference.BaseModel) r).member() + "]";
+  }
+
+  /** A {@code concept} cell computing an activation concept's scores and threshold. */
+  public ConceptCellSpec conceptCell(Experiment.Concept c, long seed) {
+    return new ConceptCellSpec(concept(c), c.activation().orElseThrow(), data(), seed);
   }
 
   /** The seed of a concept's negative sample (by name: the same for every model and layer). */

@@ -77,6 +77,20 @@ public final class MatrixExpander {
                           + c.name()
                           + ".classes is computed by a Kotlin block (not run: --no-scripts); its settings show the block"));
     }
+    for (Concept c : e.concepts().values()) {
+      c.activation()
+          .map(Experiment.Activation::reference)
+          .filter(r -> r instanceof Experiment.Reference.TorchScript t && t.sha256().isEmpty())
+          .ifPresent(
+              r ->
+                  notes.add(
+                      "concepts."
+                          + c.name()
+                          + ".reference.torchscript: "
+                          + ((Experiment.Reference.TorchScript) r).file()
+                          + " is not there, so its content hash is not in the concept cells' ids"
+                          + " yet; ctrace run needs the file"));
+    }
     b.build();
     return new RunMatrix(e.name(), b.cells, notes, b.excluded);
   }
@@ -86,6 +100,7 @@ public final class MatrixExpander {
     private final CellSpecs specs;
     private final List<Cell> cells = new ArrayList<>();
     private final Set<String> ids = new HashSet<>();
+    private final Map<String, Cell> conceptCells = new LinkedHashMap<>();
     private Optional<KotlinScriptHost.CellFilter> filter = Optional.empty();
     private int excluded;
 
@@ -101,6 +116,7 @@ public final class MatrixExpander {
         bases.add(add(Stages.TRAIN_BASE, at, specs::train, List.of()));
       }
       List<Cell> reportInputs = new ArrayList<>();
+      addConceptCells(bases, reportInputs);
       Map<String, Cell> attributeCells = new LinkedHashMap<>();
       List<Attributed> attributed = new ArrayList<>();
       for (Concept concept : e.concepts().values()) {
@@ -114,7 +130,8 @@ public final class MatrixExpander {
               probes.add(
                   base.flatMap(
                       bc ->
-                          add(
+                          addReading(
+                              concept,
                               Stages.PROBE,
                               at,
                               seed -> specs.probe(concept, layer, sparsity, seed),
@@ -131,7 +148,8 @@ public final class MatrixExpander {
             probes.forEach(c -> inputs.add(c.orElseThrow().id()));
             attributed.add(new Attributed(concept, layer, sparsity, List.copyOf(inputs)));
             for (String method : e.attribution().methods()) {
-              add(
+              addReading(
+                      concept,
                       Stages.ATTRIBUTE,
                       methodCoords(concept, layer, sparsity, method),
                       seed -> specs.attribute(concept, layer, method, seed),
@@ -181,7 +199,8 @@ public final class MatrixExpander {
                     if (retrain.isEmpty()) {
                       continue;
                     }
-                    add(
+                    addReading(
+                            concept,
                             Stages.REPROBE,
                             rat,
                             seed -> specs.probe(concept, layer, sparsity, seed),
@@ -237,7 +256,8 @@ public final class MatrixExpander {
           Optional<Cell> probe =
               model.flatMap(
                   m ->
-                      add(
+                      addReading(
+                          a.concept(),
                           Stages.LDS_PROBE,
                           at,
                           seed -> specs.ldsProbe(a.concept(), a.layer(), a.sparsity(), seed),
@@ -263,7 +283,8 @@ public final class MatrixExpander {
           inputs.addAll(models);
           inputs.addAll(probes);
           AttributeCellSpec scored = (AttributeCellSpec) attribute.spec();
-          add(
+          addReading(
+                  a.concept(),
                   Stages.LDS,
                   methodCoords(a.concept(), a.layer(), a.sparsity(), method),
                   seed -> specs.lds(scored, seed),
@@ -271,6 +292,78 @@ public final class MatrixExpander {
               .ifPresent(reportInputs::add);
         }
       }
+    }
+
+    /**
+     * One {@code concept} cell per activation concept, reading its reference base model (none for a
+     * TorchScript reference); a concept whose base model the filter excluded has none, and nor do
+     * the cells that would read it.
+     */
+    private void addConceptCells(List<Optional<Cell>> bases, List<Cell> reportInputs) {
+      for (Concept c : e.concepts().values()) {
+        if (c.activation().isEmpty()) {
+          continue;
+        }
+        Map<String, String> at = new LinkedHashMap<>();
+        at.put("concept", c.name());
+        List<String> inputs = List.of();
+        if (c.activation().get().reference() instanceof Experiment.Reference.BaseModel b) {
+          // No member coordinate: which base model it reads is part of the definition (and of
+          // the id through the input), so changing the reference replaces the cell in place.
+          Optional<Cell> base = bases.get(b.member());
+          if (base.isEmpty()) {
+            excluded++;
+            continue;
+          }
+          inputs = List.of(base.get().id());
+        }
+        add(Stages.CONCEPT, at, seed -> specs.conceptCell(c, seed), inputs)
+            .ifPresent(
+                cell -> {
+                  conceptCells.put(c.name(), cell);
+                  reportInputs.add(cell);
+                });
+      }
+    }
+
+    /**
+     * The {@code concept} cells a cell of concept {@code c} reads: its own (activation), its sides'
+     * (relative), none for the other kinds; empty when one of them is not in the matrix.
+     */
+    private Optional<List<String>> conceptInputs(Concept c) {
+      List<Concept> parts =
+          c.kind() == Experiment.ConceptKind.RELATIVE
+              ? List.of(
+                  e.concepts().get(c.a().orElseThrow()), e.concepts().get(c.b().orElseThrow()))
+              : List.of(c);
+      List<String> out = new ArrayList<>();
+      for (Concept part : parts) {
+        if (part.activation().isPresent()) {
+          Cell cell = conceptCells.get(part.name());
+          if (cell == null) {
+            return Optional.empty();
+          }
+          out.add(cell.id());
+        }
+      }
+      return Optional.of(out);
+    }
+
+    /** {@link #add}, with the concept cells of {@code concept} appended to the inputs. */
+    private Optional<Cell> addReading(
+        Concept concept,
+        String stage,
+        Map<String, String> at,
+        LongFunction<? extends CellSpec> spec,
+        List<String> inputs) {
+      Optional<List<String>> concepts = conceptInputs(concept);
+      if (concepts.isEmpty()) {
+        excluded++; // its concept cell is not in the matrix
+        return Optional.empty();
+      }
+      List<String> all = new ArrayList<>(inputs);
+      all.addAll(concepts.get());
+      return add(stage, at, spec, all);
     }
 
     private static String key(Concept c, String layer, Sparsity s, String method) {

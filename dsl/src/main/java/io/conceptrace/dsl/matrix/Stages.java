@@ -5,6 +5,10 @@ import java.util.List;
 /** The stage names of the run matrix, in dependency order. */
 public final class Stages {
   public static final String TRAIN_BASE = "train-base";
+
+  /** An activation concept's scores and threshold, from its reference model. */
+  public static final String CONCEPT = "concept";
+
   public static final String PROBE = "probe";
   public static final String ATTRIBUTE = "attribute";
 
@@ -25,6 +29,7 @@ public final class Stages {
   public static final List<String> ORDER =
       List.of(
           TRAIN_BASE,
+          CONCEPT,
           PROBE,
           ATTRIBUTE,
           LDS_TRAIN,

@@ -8,6 +8,7 @@ import io.conceptrace.store.CellName;
 import io.conceptrace.store.RunStore;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,6 +74,15 @@ public final class PlanCommand implements Callable<Integer> {
           "ctrace run moves damaged cells under .attempts and computes them again, with every"
               + " cell that reads them\n");
     }
+    out.append(
+        ActivationConceptLines.render(
+            loaded.experiment(),
+            loaded.matrix(),
+            c ->
+                plan.cached().contains(c.id())
+                    ? runs.find(name, c.stage(), c.id())
+                    : Optional.empty(),
+            f == PlanRenderer.Format.MARKDOWN));
     List<String> toRun =
         loaded.matrix().cells().stream()
             .filter(c -> !plan.cached().contains(c.id()))

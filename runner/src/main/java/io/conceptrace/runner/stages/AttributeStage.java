@@ -90,7 +90,7 @@ final class AttributeStage implements StageRunner {
       throw new CellFailedException(
           "attribution.pseudo-labels = " + designated + " is not a member of the ensemble");
     }
-    ConceptSet set = concepts.get(cell.concept());
+    ConceptSet set = concepts.get(cell.concept(), ctx.inputs(Stages.CONCEPT));
     concepts.describe(ctx, cell.concept(), set);
     // After the concept set, which the first cell of a process builds (a Kotlin predicate is
     // compiled and run over every image): the CPU time of the attribution itself.
@@ -250,8 +250,9 @@ final class AttributeStage implements StageRunner {
 
   /**
    * Which training images carry the concept, where that is known from the concept's definition: the
-   * listed classes, or the predicate evaluated on every training image (on generated data this is
-   * the planted ground truth). Empty for folder and relative concepts.
+   * listed classes, the predicate evaluated on every training image (on generated data this is the
+   * planted ground truth), or an activation concept's training positives. Empty for folder and
+   * relative concepts.
    */
   static Optional<boolean[]> carriers(ConceptSpec spec, ImageDataset train) {
     boolean[] out = new boolean[train.size()];
@@ -259,6 +260,12 @@ final class AttributeStage implements StageRunner {
       Set<Integer> classes = Set.copyOf(cs.classes());
       for (int i = 0; i < out.length; i++) {
         out[i] = classes.contains(train.label(i));
+      }
+      return Optional.of(out);
+    }
+    if (spec instanceof ConceptSpec.TopActivating ta) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ta.positive(true, i);
       }
       return Optional.of(out);
     }

@@ -3,12 +3,15 @@ package io.conceptrace.runner.stages;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ConceptSet;
 import io.conceptrace.core.concept.ConceptSpec;
+import io.conceptrace.core.io.Npy;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.cell.CellSpecs;
 import io.conceptrace.dsl.cell.ConceptRef;
 import io.conceptrace.dsl.script.KotlinScriptHost;
 import io.conceptrace.runner.exec.CellContext;
+import io.conceptrace.store.StoredCell;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,8 +36,10 @@ final class Concepts {
   /**
    * The sets of the concept a cell reads; fails unless the cell's definition is the one this
    * registry builds (a cell planned from another version of the file must not read other sets).
+   *
+   * @param conceptCells the cell's {@code concept} inputs: the scores of its activation concepts
    */
-  ConceptSet get(ConceptRef ref) {
+  ConceptSet get(ConceptRef ref, List<StoredCell> conceptCells) {
     ConceptRef own = specs.concept(concept(ref.name()));
     if (!own.equals(ref)) {
       throw new IllegalStateException(
@@ -45,17 +50,25 @@ final class Concepts {
               + " is not the study's "
               + own.definition());
     }
-    return get(ref.name());
+    return get(ref.name(), conceptCells);
   }
 
-  synchronized ConceptSet get(String name) {
-    ConceptSet set = sets.get(name);
+  /**
+   * The sets of a concept by name, built on first use and shared by the cells; an activation
+   * concept's from its {@code concept} cell among {@code conceptCells} (keyed by that cell too).
+   */
+  synchronized ConceptSet get(String name, List<StoredCell> conceptCells) {
+    String key = name;
+    for (StoredCell c : conceptCells) {
+      key += "\u0000" + c.record().cellId();
+    }
+    ConceptSet set = sets.get(key);
     if (set == null) {
       Experiment.Concept c = concept(name);
       ConceptSet.Builder b =
           ConceptSet.builder()
               .setName(name)
-              .setSpec(spec(c))
+              .setSpec(spec(c, conceptCells))
               .setTrainSource(data.train())
               .setTestSource(data.val())
               // The seed the cells' concept definitions record as sample-seed.
@@ -63,7 +76,7 @@ final class Concepts {
               .optFolderTestFraction(c.testFraction());
       c.maxPositives().ifPresent(b::optMaxPositives);
       set = b.build();
-      sets.put(name, set);
+      sets.put(key, set);
     }
     return set;
   }
@@ -88,7 +101,12 @@ final class Concepts {
     return c;
   }
 
-  private ConceptSpec spec(Experiment.Concept c) {
+  /** The spec of a concept that needs no stored cell (every kind but activation). */
+  ConceptSpec spec(Experiment.Concept c) {
+    return spec(c, List.of());
+  }
+
+  private ConceptSpec spec(Experiment.Concept c, List<StoredCell> conceptCells) {
     return switch (c.kind()) {
       case CLASSES -> {
         if (c.classIds().isEmpty()) {
@@ -119,8 +137,44 @@ final class Concepts {
       case FOLDER -> folder(c);
       case RELATIVE ->
           new ConceptSpec.Relative(
-              spec(concept(c.a().orElseThrow())), spec(concept(c.b().orElseThrow())));
+              spec(concept(c.a().orElseThrow()), conceptCells),
+              spec(concept(c.b().orElseThrow()), conceptCells));
+      case ACTIVATION -> activation(c, conceptCells);
     };
+  }
+
+  /** An activation concept's spec from the scores and threshold its {@code concept} cell wrote. */
+  static ConceptSpec.TopActivating activation(Experiment.Concept c, List<StoredCell> conceptCells) {
+    StoredCell cell =
+        conceptCells.stream()
+            .filter(s -> c.name().equals(s.record().coordinates().get("concept")))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "activation concept "
+                            + c.name()
+                            + " read without its concept cell (the matrix gives "
+                            + conceptCells.size()
+                            + " concept inputs)"));
+    Experiment.Activation a = c.activation().orElseThrow();
+    String reference =
+        a.reference() instanceof Experiment.Reference.BaseModel b
+            ? "train-base[" + b.member() + "]"
+            : ((Experiment.Reference.TorchScript) a.reference()).file().getFileName().toString();
+    return new ConceptSpec.TopActivating(
+        a.combine().name().toLowerCase(java.util.Locale.ROOT)
+            + " of "
+            + a.layer()
+            + " channels "
+            + a.channels()
+            + " of "
+            + reference
+            + ", top "
+            + a.fraction(),
+        Npy.readFloat64(cell.artifact(ConceptStage.TRAIN_SCORES)),
+        Npy.readFloat64(cell.artifact(ConceptStage.VAL_SCORES)),
+        Npy.readFloat64(cell.artifact(ConceptStage.THRESHOLD))[0]);
   }
 
   /** A folder concept's core spec: its positives, and its test positives if given. */

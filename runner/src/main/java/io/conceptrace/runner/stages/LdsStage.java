@@ -126,7 +126,7 @@ final class LdsStage implements StageRunner {
               + probes.size()
               + " probes");
     }
-    ConceptSet set = concepts.get(a.concept());
+    ConceptSet set = concepts.get(a.concept(), ctx.inputs(Stages.CONCEPT));
     ImageDataset train = data.train();
     ImageDataset targets = AttributeStage.targets(a.targets(), data, set);
     boolean[] labels;

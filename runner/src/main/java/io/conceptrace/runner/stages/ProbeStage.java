@@ -65,7 +65,7 @@ final class ProbeStage implements StageRunner {
     ProbeCellSpec cell = ctx.spec(ProbeCellSpec.class);
     String layer = cell.layer();
     StoredCell model = ctx.input(modelStage(ctx.cell().stage()));
-    ConceptSet set = concepts.get(cell.concept());
+    ConceptSet set = concepts.get(cell.concept(), ctx.inputs(Stages.CONCEPT));
     concepts.describe(ctx, cell.concept(), set);
     ProbeSpec spec = cell.probe();
     Pooling pooling = spec.pooling();

@@ -34,7 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -49,24 +49,25 @@ import java.util.stream.Collectors;
 public final class ReportStage implements StageRunner {
   private final Optional<Path> experimentFile;
   private final Optional<Supplier<ImageDataset>> trainingSet;
-  private final Function<String, Optional<ConceptSpec>> concepts;
+  private final BiFunction<String, List<StoredCell>, Optional<ConceptSpec>> concepts;
 
   /** A report without the experiment file's text and without image grids. */
   public ReportStage() {
-    this(Optional.empty(), Optional.empty(), name -> Optional.empty());
+    this(Optional.empty(), Optional.empty(), (name, conceptCells) -> Optional.empty());
   }
 
   /**
    * A report whose HTML page shows the experiment file and grids of the top and bottom attributed
    * training images (opened only when the report runs), the concept's positives marked.
    *
-   * @param concepts a concept's definition by name, which tells the grids which training images are
-   *     its positives (empty: not marked)
+   * @param concepts a concept's definition by name (and, for an activation concept, the report's
+   *     {@code concept} inputs that hold its scores), which tells the grids which training images
+   *     are its positives (empty: not marked)
    */
   public ReportStage(
       Optional<Path> experimentFile,
       Optional<Supplier<ImageDataset>> trainingSet,
-      Function<String, Optional<ConceptSpec>> concepts) {
+      BiFunction<String, List<StoredCell>, Optional<ConceptSpec>> concepts) {
     this.experimentFile = experimentFile;
     this.trainingSet = trainingSet;
     this.concepts = concepts;
@@ -120,7 +121,7 @@ public final class ReportStage implements StageRunner {
         ctx.inputs(),
         rows,
         trainingSet.map(Supplier::get),
-        concepts,
+        name -> concepts.apply(name, ctx.inputs(Stages.CONCEPT)),
         provenance(ctx));
     return ctx.commit();
   }

@@ -38,6 +38,7 @@ public final class StageRunners {
     ProbeStage probe = new ProbeStage(concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();
     out.put(Stages.TRAIN_BASE, train);
+    out.put(Stages.CONCEPT, new ConceptStage(data, engine));
     out.put(Stages.PROBE, probe);
     out.put(Stages.ATTRIBUTE, new AttributeStage(data, concepts, engine));
     out.put(Stages.RETRAIN, train);
@@ -52,7 +53,7 @@ public final class StageRunners {
         new ReportStage(
             Optional.ofNullable(experiment.file()),
             Optional.of(data::train),
-            name -> Optional.of(concepts.get(name).spec())));
+            (name, conceptCells) -> Optional.of(concepts.get(name, conceptCells).spec())));
     out.replaceAll((stage, runner) -> new GradModeOff(runner));
     return out;
   }

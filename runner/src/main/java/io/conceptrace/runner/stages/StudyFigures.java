@@ -105,6 +105,7 @@ final class StudyFigures {
     }
 
     pruneFigures(arms, dir, figures);
+    train.ifPresent(data -> activationConcepts(inputs, data, dir, figures));
     train.ifPresent(data -> grids(inputs, data, conceptSpecs, dir, figures));
 
     List<String> header = List.of("table", "coordinates", "values");
@@ -226,6 +227,78 @@ final class StudyFigures {
                       curves,
                       dir.resolve("prune-" + safe(probe) + ".png"))));
         });
+  }
+
+  /**
+   * Every activation concept's definition as computed: its threshold, its positives in both splits,
+   * and its highest- and lowest-scoring training images (the top ones are its positives).
+   */
+  private static void activationConcepts(
+      List<StoredCell> inputs, ImageDataset train, Path dir, List<HtmlReport.Figure> figures) {
+    for (StoredCell c : inputs) {
+      if (!c.record().stage().equals(Stages.CONCEPT)) {
+        continue;
+      }
+      String concept = c.record().coordinates().get("concept");
+      double[] scores =
+          io.conceptrace.core.io.Npy.readFloat64(c.artifact(ConceptStage.TRAIN_SCORES));
+      double[] val = io.conceptrace.core.io.Npy.readFloat64(c.artifact(ConceptStage.VAL_SCORES));
+      double threshold =
+          io.conceptrace.core.io.Npy.readFloat64(c.artifact(ConceptStage.THRESHOLD))[0];
+      if (scores.length != train.size()) {
+        throw new IllegalStateException(
+            "concept "
+                + concept
+                + ": "
+                + scores.length
+                + " scores for "
+                + train.size()
+                + " images");
+      }
+      Integer[] order = new Integer[scores.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -scores[i]));
+      int n = Math.min(GRID_TILES, order.length / 2);
+      List<AttributedImage> top = new ArrayList<>();
+      List<AttributedImage> bottom = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        top.add(activationTile(train, order[r], scores, threshold));
+        bottom.add(activationTile(train, order[order.length - 1 - r], scores, threshold));
+      }
+      figures.add(
+          new HtmlReport.Figure(
+              "Activation concept: " + concept,
+              String.format(
+                  java.util.Locale.ROOT,
+                  "Threshold %.4g (the training percentile, applied unchanged to the validation"
+                      + " images): %d of %d training and %d of %d validation images are"
+                      + " positives. The training images with the highest (first rows, framed:"
+                      + " positives) and lowest (last rows) score; the score under each image.",
+                  threshold,
+                  ConceptStage.countAtLeast(scores, threshold),
+                  scores.length,
+                  ConceptStage.countAtLeast(val, threshold),
+                  val.length),
+              ImageGrid.render(
+                  "Top and bottom activating training images: " + concept,
+                  top,
+                  bottom,
+                  new ImageGrid.Layout(GRID_TILES, 64),
+                  dir.resolve("concept-" + safe(concept) + ".png"))));
+    }
+  }
+
+  private static AttributedImage activationTile(
+      ImageDataset train, int i, double[] scores, double threshold) {
+    Example x = train.get(i);
+    return new AttributedImage(
+        x.id(),
+        train.classNames().get(x.label()),
+        scores[i],
+        x.image(),
+        scores[i] >= threshold ? ConceptMark.POSITIVE : ConceptMark.NEGATIVE);
   }
 
   /**

@@ -54,7 +54,7 @@ public final class StudyInputs {
       }
       ScriptBlock block = c.script().get();
       try {
-        concepts.get(c.name());
+        concepts.get(c.name(), List.of());
       } catch (ScriptException e) {
         problems.addAll(e.problems());
       } catch (BadInputException e) {

@@ -77,6 +77,10 @@ class EveryKeyReachesCoreTest {
   private static final String RELATIVE_CONCEPT =
       "concepts.rel { kind = relative, a = wavy, b = hl }";
 
+  private static final String ACTIVATION_CONCEPT =
+      "concepts.act { kind = activation, reference = \"train-base[0]\", layer = layer2, channels ="
+          + " [1, 2], fraction = 0.2 }";
+
   /** Concept keys are written {@code concepts.*.key}. */
   static final Map<String, Rule> RULES =
       Map.ofEntries(
@@ -242,6 +246,17 @@ class EveryKeyReachesCoreTest {
                   PREDICATE_CONCEPT,
                   "concepts.other { kind = classes, classes = [star] }",
                   RELATIVE_CONCEPT)),
+          Map.entry(
+              "concepts.*.reference",
+              semantic("concepts.act.reference = \"train-base[1]\"", ACTIVATION_CONCEPT)),
+          Map.entry(
+              "concepts.*.layer", semantic("concepts.act.layer = layer1", ACTIVATION_CONCEPT)),
+          Map.entry(
+              "concepts.*.channels", semantic("concepts.act.channels = [3]", ACTIVATION_CONCEPT)),
+          Map.entry(
+              "concepts.*.combine", semantic("concepts.act.combine = sum", ACTIVATION_CONCEPT)),
+          Map.entry(
+              "concepts.*.fraction", semantic("concepts.act.fraction = 0.3", ACTIVATION_CONCEPT)),
           Map.entry("concepts.*.max-positives", semantic("concepts.wavy.max-positives = 5")),
           Map.entry("concepts.*.probe-epochs", semantic("concepts.wavy.probe-epochs = 6")),
           Map.entry("probes.layers", structural("probes.layers = [layer1, layer3]")),

@@ -133,7 +133,7 @@ class LdsStageTest {
   @Test
   void eachLdsProbeRecordsItsOwnOutputsOnTheTargets() throws Exception {
     StudyInputs inputs = new StudyInputs(experiment, Optional.empty());
-    ConceptSet set = inputs.concepts().get("wavy");
+    ConceptSet set = inputs.concepts().get("wavy", List.of());
     List<StoredCell> probes = cells(Stages.LDS_PROBE);
     assertThat(probes).hasSize(3);
     Map<String, StoredCell> modelById = new java.util.HashMap<>();

@@ -1,0 +1,132 @@
+package io.conceptrace.dsl.matrix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conceptrace.dsl.Experiment;
+import io.conceptrace.dsl.ExperimentException;
+import io.conceptrace.dsl.ExperimentLoader;
+import io.conceptrace.dsl.Problem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An activation concept is a cell of the run matrix: its {@code concept} cell reads the reference
+ * base model, and every cell that builds the concept's sets reads the concept cell.
+ */
+class ActivationConceptMatrixTest {
+  private static final String HL =
+      "concepts.hl { kind = activation, reference = \"train-base[1]\", layer = layer1, channels ="
+          + " [1, 4], fraction = 0.1 }";
+  private static final String REL = "concepts.rel { kind = relative, a = hl, b = wavy }";
+
+  private static Experiment load(boolean checkData, List<String> overrides) {
+    return new ExperimentLoader(
+            new ExperimentLoader.Options(overrides, false, checkData, false), Optional.empty())
+        .load(CellHashStabilityTest.SMALL);
+  }
+
+  private static RunMatrix expand(String... overrides) {
+    return new MatrixExpander(Optional.empty()).expand(load(false, List.of(overrides)));
+  }
+
+  private static Cell only(RunMatrix m, String label) {
+    List<Cell> found = m.cells().stream().filter(c -> c.label().equals(label)).toList();
+    assertThat(found).as(label).hasSize(1);
+    return found.get(0);
+  }
+
+  @Test
+  void theConceptCellReadsItsBaseModelAndEveryCellOfTheConceptReadsIt() {
+    RunMatrix m = expand(HL, REL, "prune.concepts = [hl]");
+    assertThat(m.byStage().get(Stages.CONCEPT)).hasSize(1);
+    Cell concept = only(m, "concept hl");
+    Cell base1 = only(m, "train-base m1");
+    assertThat(concept.inputs()).containsExactly(base1.id());
+
+    Cell probe = only(m, "probe hl layer2 dense m0");
+    assertThat(probe.inputs()).containsExactly(only(m, "train-base m0").id(), concept.id());
+    assertThat(only(m, "probe wavy layer2 dense m0").inputs()).doesNotContain(concept.id());
+    assertThat(only(m, "probe rel layer2 dense m0").inputs()).contains(concept.id());
+    assertThat(only(m, "attribute hl layer2 dense").inputs()).contains(concept.id());
+    assertThat(only(m, "attribute rel layer1 sparse8").inputs()).contains(concept.id());
+    assertThat(only(m, "attribute wavy layer2 dense").inputs()).doesNotContain(concept.id());
+    assertThat(only(m, "reprobe hl layer2 dense k10 top m0").inputs()).contains(concept.id());
+    assertThat(only(m, "report").inputs()).contains(concept.id());
+    // Every cell is after its inputs (the executor's order).
+    List<String> seen = new ArrayList<>();
+    for (Cell c : m.cells()) {
+      assertThat(seen).containsAll(c.inputs());
+      seen.add(c.id());
+    }
+    assertThat(m.dependents(concept.id()))
+        .extracting(c -> c.coordinates().getOrDefault("concept", "report"))
+        .containsOnly("hl", "rel", "report");
+  }
+
+  @Test
+  void changingTheChannelsReplacesTheConceptAndItsReadersButNoBaseModel() {
+    Map<String, String> before = CellHashStabilityTest.idsByLabel(expand(HL));
+    Map<String, String> after =
+        CellHashStabilityTest.idsByLabel(expand(HL, "concepts.hl.channels = [1, 5]"));
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    assertThat(after.get("train-base m0")).isEqualTo(before.get("train-base m0"));
+    assertThat(after.get("train-base m1")).isEqualTo(before.get("train-base m1"));
+    assertThat(after.get("probe wavy layer1 dense m1"))
+        .isEqualTo(before.get("probe wavy layer1 dense m1"));
+    assertThat(after.get("concept hl")).isNotEqualTo(before.get("concept hl"));
+    assertThat(after.get("probe hl layer1 dense m0"))
+        .isNotEqualTo(before.get("probe hl layer1 dense m0"));
+  }
+
+  @Test
+  void aTorchScriptReferenceEntersTheIdsByContentNotByPath(@TempDir Path tmp) throws Exception {
+    Path a = Files.writeString(tmp.resolve("a.pt"), "one module");
+    Path b = Files.writeString(tmp.resolve("b.pt"), "another module");
+    Path c = Files.writeString(tmp.resolve("c.pt"), "one module");
+    RunMatrix withA = expand(torchScript(a));
+    Cell concept = only(withA, "concept ts");
+    assertThat(concept.inputs()).isEmpty();
+    assertThat(withA.notes()).isEmpty();
+    assertThat(only(expand(torchScript(b)), "concept ts").id()).isNotEqualTo(concept.id());
+    assertThat(only(expand(torchScript(c)), "concept ts").id()).isEqualTo(concept.id());
+    // The module's channels are known only once it runs: 300 is not refused before.
+    assertThat(only(expand(torchScript(a), "concepts.ts.channels = [300]"), "concept ts").id())
+        .isNotEqualTo(concept.id());
+  }
+
+  @Test
+  void aMissingTorchScriptFilePlansWithANoteAndStopsARun(@TempDir Path tmp) {
+    Path missing = tmp.resolve("absent.pt");
+    RunMatrix m = expand(torchScript(missing));
+    assertThat(only(m, "concept ts").inputs()).isEmpty();
+    assertThat(m.notes())
+        .containsExactly(
+            "concepts.ts.reference.torchscript: "
+                + missing
+                + " is not there, so its content hash is not in the concept cells' ids yet;"
+                + " ctrace run needs the file");
+    assertThatThrownBy(() -> load(true, List.of(torchScript(missing))))
+        .isInstanceOfSatisfying(
+            ExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::toString)
+                    .singleElement()
+                    .asString()
+                    .endsWith(
+                        "concepts.ts.reference.torchscript: no such TorchScript file: " + missing));
+  }
+
+  private static String torchScript(Path file) {
+    return "concepts.ts { kind = activation, reference { torchscript = \""
+        + file
+        + "\", layer-output = mixed3a }, channels = [2], fraction = 0.1 }";
+  }
+}

@@ -51,16 +51,28 @@ final class ConceptStage implements StageRunner {
     double[] valScores;
     try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
       if (a.reference() instanceof Experiment.Reference.TorchScript ts) {
-        try (TorchScriptFeatures module = TorchScriptFeatures.load(ts.file(), manager)) {
+        TorchScriptFeatures loaded = TorchScriptFeatures.load(ts.file(), manager);
+        try (TorchScriptFeatures module = loaded) {
+          // The module's output width is known only now: a channel beyond it fails here.
+          ActivationConcept.FeatureMaps maps = module;
           // The module's normalisation is its own: it receives the pixels in [0, 1].
           ctx.progress().update("score", 0, 2);
           trainScores =
               ActivationConcept.scores(
-                  train, BatchEncoder.pixels(), module, selection, BATCH, manager);
+                  train, BatchEncoder.pixels(), maps, selection, BATCH, manager);
           ctx.progress().update("score", 1, 2);
           valScores =
-              ActivationConcept.scores(
-                  val, BatchEncoder.pixels(), module, selection, BATCH, manager);
+              ActivationConcept.scores(val, BatchEncoder.pixels(), maps, selection, BATCH, manager);
+        } catch (BadInputException e) {
+          throw new BadInputException(
+              "concepts."
+                  + cell.concept().name()
+                  + ": "
+                  + e.getMessage()
+                  + (e.getMessage().contains(ts.file().toString())
+                      ? ""
+                      : " (reference " + ts.file() + ")"),
+              e);
         }
       } else {
         StoredCell model = ctx.input(Stages.TRAIN_BASE);

@@ -1,4 +1,4 @@
-"""Writes the TorchScript reference-model fixture of ActivationScoresTest / TorchScriptFeaturesTest.
+"""Writes the TorchScript reference-model fixtures of TorchScriptFeaturesTest and ConceptStageTest.
 
 A tiny feature extractor (3x3 conv, 3 -> 4 channels, then ReLU), traced with real PyTorch and
 fixed random weights, with fixed inputs and the outputs PyTorch computes for them. The Java test
@@ -31,6 +31,14 @@ def main() -> None:
     norms = outputs[:, [1, 3]].flatten(2).norm(dim=2)
     np.save(OUT / "score-max.npy", norms.max(dim=1).values.numpy().astype(np.float64))
     np.save(OUT / "score-sum.npy", norms.sum(dim=1).numpy().astype(np.float64))
+    # The identity as a reference network: its feature map is the image itself, so a stage test
+    # knows every score from the pixels alone.
+    torch.jit.trace(Identity().eval(), inputs).save(str(OUT / "identity.pt"))
+
+
+class Identity(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * 1.0
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ public final class ImageGrid {
   /** The frame's width; it lies in the margin and gaps around the tile, not over the image. */
   static final int FRAME = 2;
 
-  static final String LEGEND = "orange frame: a positive of the concept (its classes or predicate)";
+  static final String LEGEND =
+      "orange frame: a positive of the concept (its classes, predicate or activation threshold)";
 
   /** Columns are at least this wide so that labels like "#12345 airplane" fit small tiles. */
   static final int MIN_COLUMN = 100;

@@ -12,8 +12,8 @@ import io.conceptrace.core.probe.BatchEncoder;
 import io.conceptrace.core.train.TrainedModel;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.cell.ConceptCellSpec;
-import io.conceptrace.dsl.matrix.Stages;
 import io.conceptrace.runner.exec.CellContext;
+import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
@@ -75,7 +75,12 @@ final class ConceptStage implements StageRunner {
               e);
         }
       } else {
-        StoredCell model = ctx.input(Stages.TRAIN_BASE);
+        // The cell's one input is its reference base model (whatever stage made it).
+        if (ctx.inputs().size() != 1) {
+          throw new CellFailedException(
+              "a concept cell reads one base model, the matrix gives " + ctx.inputs().size());
+        }
+        StoredCell model = ctx.inputs().get(0);
         try (TrainedModel.Checkpoint c =
             TrainedModel.load(model.artifact(TrainStage.MODEL_DIR), manager)) {
           BatchEncoder encoder = BatchEncoder.evaluation(c.normalization());

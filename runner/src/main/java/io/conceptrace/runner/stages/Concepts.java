@@ -101,11 +101,6 @@ final class Concepts {
     return c;
   }
 
-  /** The spec of a concept that needs no stored cell (every kind but activation). */
-  ConceptSpec spec(Experiment.Concept c) {
-    return spec(c, List.of());
-  }
-
   private ConceptSpec spec(Experiment.Concept c, List<StoredCell> conceptCells) {
     return switch (c.kind()) {
       case CLASSES -> {

@@ -1,21 +1,8 @@
 package io.conceptrace.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.conceptrace.core.BadInputException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -24,9 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 /**
  * A functional image classifier: its parameters live in an ordered name → array map and the forward
@@ -38,18 +22,12 @@ import java.util.zip.ZipOutputStream;
  * torch-style {@code Sequential(conv, bn, relu)}, so its parameters are {@code layerN.0.weight} and
  * {@code layerN.1.weight/bias}. Convolutions have no bias (a batch norm follows each).
  *
- * <p>File format ({@link #save}): the arrays (parameters then buffers) as a NumPy {@code .npz}
- * archive whose entry names are the parameter names ({@code numpy.load} reads it), plus a JSON
- * sidecar {@code <file>.json} holding the {@link ArchitectureSpec}.
+ * <p>Files: {@link NetworkFiles} reads and writes our npz checkpoints and safetensors with
+ * torchvision's names.
  *
  * <p>Not thread-safe: a training forward pass updates the batch-norm running statistics in place.
  */
 public final class Network implements AutoCloseable {
-  static final String FORMAT = "ctrace-network";
-  static final int FORMAT_VERSION = 1;
-  private static final LocalDateTime ZIP_EPOCH = LocalDateTime.of(1980, 1, 1, 0, 0);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final ArchitectureSpec spec;
   private final NDManager manager;
   private final Map<String, NDArray> parameters;
@@ -90,119 +68,15 @@ public final class Network implements AutoCloseable {
     return new Network(spec, own, params, bufs);
   }
 
-  /**
-   * Reads a network written by {@link #save}.
-   *
-   * @throws BadInputException if either file is missing, unreadable or does not match its spec
-   */
-  public static Network load(Path file, NDManager manager) {
-    Path sidecar = sidecarOf(file);
-    Sidecar meta;
-    try {
-      meta = JSON.readValue(sidecar.toFile(), Sidecar.class);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new BadInputException("cannot read network metadata " + sidecar + ": " + oneLine(e), e);
-    }
-    if (!FORMAT.equals(meta.format()) || meta.version() != FORMAT_VERSION) {
-      throw new BadInputException(
-          sidecar + " is not a " + FORMAT + " version " + FORMAT_VERSION + " file");
-    }
-    ArchitectureSpec spec = meta.architecture();
-    NDManager own = manager.newSubManager();
-    try {
-      NDList list;
-      try (InputStream in = Files.newInputStream(file)) {
-        list = NDList.decode(own, in);
-      } catch (NoSuchFileException e) {
-        throw new BadInputException("network weights file " + file + " does not exist", e);
-      } catch (IOException | RuntimeException e) {
-        throw new BadInputException("cannot read network weights " + file + ": " + oneLine(e), e);
-      }
-      Map<String, NDArray> byName = new LinkedHashMap<>();
-      for (NDArray a : list) {
-        byName.put(a.getName(), a);
-      }
-      Map<String, NDArray> params = new LinkedHashMap<>();
-      Map<String, NDArray> bufs = new LinkedHashMap<>();
-      for (ParamDecl d : declare(spec)) {
-        NDArray a = byName.remove(d.name());
-        if (a == null) {
-          throw new BadInputException(file + " lacks array '" + d.name() + "' of " + spec.name());
-        }
-        if (!a.getShape().equals(new Shape(d.shape())) || a.getDataType() != DataType.FLOAT32) {
-          throw new BadInputException(
-              file
-                  + ": array '"
-                  + d.name()
-                  + "' is "
-                  + a.getDataType()
-                  + a.getShape()
-                  + ", expected float32"
-                  + new Shape(d.shape()));
-        }
-        a.setName(d.name());
-        (d.buffer() ? bufs : params).put(d.name(), a);
-      }
-      if (!byName.isEmpty()) {
-        throw new BadInputException(
-            file + " has arrays that " + spec.name() + " does not: " + byName.keySet());
-      }
-      return new Network(spec, own, params, bufs);
-    } catch (RuntimeException e) {
-      own.close();
-      throw e;
-    }
-  }
-
-  /** Writes the weights to {@code file} (npz) and the spec to {@code <file>.json}. */
-  public void save(Path file) {
-    NDList all = new NDList();
-    parameters.forEach((name, a) -> all.add(named(a, name)));
-    buffers.forEach((name, a) -> all.add(named(a, name)));
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      writeReproducibleNpz(all, file);
-      JSON.writerWithDefaultPrettyPrinter()
-          .writeValue(
-              sidecarOf(file).toFile(),
-              new Sidecar(
-                  FORMAT,
-                  FORMAT_VERSION,
-                  spec,
-                  List.copyOf(parameters.keySet()),
-                  List.copyOf(buffers.keySet())));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write network to " + file, e);
-    }
-  }
-
-  /**
-   * DJL's NPZ writer stamps every zip entry with the current time, so identical weights gave
-   * different bytes and a byte comparison of two runs could not tell equal models from different
-   * ones. The entries are copied unchanged into a zip whose entry times are fixed (the DOS epoch,
-   * written as local time so the bytes do not depend on the time zone); DJL reads it as before.
-   */
-  private static void writeReproducibleNpz(NDList arrays, Path file) throws IOException {
-    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
-    arrays.encode(encoded, NDList.Encoding.NPZ);
-    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(encoded.toByteArray()));
-        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
-      for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-        ZipEntry fixed = new ZipEntry(entry.getName());
-        fixed.setTimeLocal(ZIP_EPOCH);
-        out.putNextEntry(fixed);
-        in.transferTo(out);
-        out.closeEntry();
-      }
-    }
-  }
-
-  /** The JSON sidecar that {@link #save} writes next to {@code file}. */
-  public static Path sidecarOf(Path file) {
-    return file.resolveSibling(file.getFileName() + ".json");
+  /** A network of already-made arrays, owned by {@code own} (file readers in this package). */
+  static Network of(
+      ArchitectureSpec spec,
+      NDManager own,
+      Map<String, NDArray> parameters,
+      Map<String, NDArray> buffers) {
+    parameters.forEach((name, a) -> a.setName(name));
+    buffers.forEach((name, a) -> a.setName(name));
+    return new Network(spec, own, parameters, buffers);
   }
 
   public ArchitectureSpec spec() {
@@ -544,7 +418,7 @@ public final class Network implements AutoCloseable {
   }
 
   /** One array of the network: its name, shape, initialisation and whether it is a buffer. */
-  private record ParamDecl(String name, long[] shape, Init init, long fanIn, boolean buffer) {
+  record ParamDecl(String name, long[] shape, Init init, long fanIn, boolean buffer) {
     float[] init(SplittableRandom random) {
       int n = 1;
       for (long s : shape) {
@@ -575,7 +449,7 @@ public final class Network implements AutoCloseable {
   }
 
   /** Every array of the architecture, parameters and buffers interleaved in forward order. */
-  private static List<ParamDecl> declare(ArchitectureSpec spec) {
+  static List<ParamDecl> declare(ArchitectureSpec spec) {
     List<ParamDecl> out = new ArrayList<>();
     int in = spec.inputChannels();
     int last;
@@ -631,22 +505,4 @@ public final class Network implements AutoCloseable {
     out.add(new ParamDecl(module + ".running_mean", new long[] {c}, Init.ZEROS, 0, true));
     out.add(new ParamDecl(module + ".running_var", new long[] {c}, Init.ONES, 0, true));
   }
-
-  private static NDArray named(NDArray a, String name) {
-    a.setName(name);
-    return a;
-  }
-
-  private static String oneLine(Exception e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return m.replaceAll("\\s+", " ").trim();
-  }
-
-  /** The JSON sidecar's content. */
-  record Sidecar(
-      String format,
-      int version,
-      ArchitectureSpec architecture,
-      List<String> parameters,
-      List<String> buffers) {}
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.nn.Network;
+import io.conceptrace.core.nn.NetworkFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.List;
  * network: closing this closes it.
  *
  * <p>{@link #save} writes a checkpoint directory: {@value #WEIGHTS} (+ {@code .json} sidecar, see
- * {@link Network#save}) and {@value #METADATA} (normalisation and history).
+ * {@link NetworkFiles#writeNpz}) and {@value #METADATA} (normalisation and history).
  */
 public record TrainedModel(
     Network network, Normalization normalization, List<EpochMetrics> history, TrainSpec spec)
@@ -38,7 +39,7 @@ public record TrainedModel(
   public void save(Path dir) {
     try {
       Files.createDirectories(dir);
-      network.save(dir.resolve(WEIGHTS));
+      NetworkFiles.writeNpz(network, dir.resolve(WEIGHTS));
       JSON.writerWithDefaultPrettyPrinter()
           .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
     } catch (IOException e) {
@@ -70,7 +71,7 @@ public record TrainedModel(
           "cannot read checkpoint metadata " + meta + ": " + e.getMessage(), e);
     }
     return new Checkpoint(
-        Network.load(dir.resolve(WEIGHTS), manager), m.normalization(), m.history());
+        NetworkFiles.readNpz(dir.resolve(WEIGHTS), manager), m.normalization(), m.history());
   }
 
   @Override

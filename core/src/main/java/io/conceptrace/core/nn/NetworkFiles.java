@@ -126,7 +126,7 @@ public final class NetworkFiles {
       }
       Map<String, NDArray> params = new LinkedHashMap<>();
       Map<String, NDArray> bufs = new LinkedHashMap<>();
-      for (Network.ParamDecl d : Network.declare(spec)) {
+      for (ParamDecl d : Network.declare(spec)) {
         NDArray a = byName.remove(d.name());
         if (a == null) {
           throw new BadInputException(file + " lacks array '" + d.name() + "' of " + spec.name());
@@ -221,7 +221,7 @@ public final class NetworkFiles {
       List<String> nonFinite = new ArrayList<>();
       Map<String, NDArray> params = new LinkedHashMap<>();
       Map<String, NDArray> bufs = new LinkedHashMap<>();
-      for (Network.ParamDecl d : Network.declare(spec)) {
+      for (ParamDecl d : Network.declare(spec)) {
         NDArray a = byName.get(d.name());
         long bad = nonFiniteCount(a);
         if (bad > 0) {
@@ -275,7 +275,7 @@ public final class NetworkFiles {
       metadata.forEach(meta::put);
     }
     ByteArrayOutputStream data = new ByteArrayOutputStream();
-    for (Network.ParamDecl d : Network.declare(network.spec())) {
+    for (ParamDecl d : Network.declare(network.spec())) {
       NDArray a = d.buffer() ? network.buffers().get(d.name()) : network.parameters().get(d.name());
       float[] values = a.toFloatArray();
       ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -461,7 +461,7 @@ public final class NetworkFiles {
       Path file, ArchitectureSpec spec, Map<String, TensorInfo> tensors) {
     Map<String, long[]> expected = new LinkedHashMap<>();
     List<String> optional = new ArrayList<>();
-    for (Network.ParamDecl d : Network.declare(spec)) {
+    for (ParamDecl d : Network.declare(spec)) {
       expected.put(d.name(), d.shape());
       if (d.buffer() && d.name().endsWith("." + RUNNING_VAR)) {
         String module = d.name().substring(0, d.name().length() - RUNNING_VAR.length() - 1);

@@ -287,7 +287,7 @@ class NetworkFilesTest {
   private Map<String, Raw> tensorsOf(ArchitectureSpec spec, long seed) {
     Map<String, Raw> out = new LinkedHashMap<>();
     try (Network net = Network.create(spec, manager, seed)) {
-      for (Network.ParamDecl d : Network.declare(spec)) {
+      for (ParamDecl d : Network.declare(spec)) {
         NDArray a = d.buffer() ? net.buffers().get(d.name()) : net.parameters().get(d.name());
         float[] v = a.toFloatArray();
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);

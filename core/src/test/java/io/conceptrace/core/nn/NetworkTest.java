@@ -74,7 +74,7 @@ class NetworkTest {
         for (String name : List.of("relu", "layer2", "avgpool", "fc")) {
           assertClose(net.forwardTo(x, name, Mode.EVAL), all.get(name), 1e-6);
         }
-        if (!spec.name().equals("small-cnn")) {
+        if (spec.name() != ArchitectureName.SMALL_CNN) {
           assertClose(
               net.forwardTo(x, "layer3.0.downsample.1", Mode.EVAL),
               all.get("layer3.0.downsample.1"),
@@ -160,7 +160,7 @@ class NetworkTest {
         // Give running statistics non-trivial values first.
         net.forward(input(spec, 8, 10), Mode.TRAIN);
         Map<String, NDArray> expanded = expand(net.parameters(), batch);
-        String mid = spec.name().equals("small-cnn") ? "layer2" : "layer2.0.downsample.1";
+        String mid = spec.name() == ArchitectureName.SMALL_CNN ? "layer2" : "layer2.0.downsample.1";
         for (String layer : List.of(mid, "fc")) {
           NDArray plain = net.forwardTo(x, layer, Mode.EVAL);
           NDArray perExample = net.forwardTo(x, layer, Mode.EVAL, expanded);

@@ -63,8 +63,8 @@ class PyTorchReferenceTest {
       specs.add(JSON.treeToValue(f.get("architecture"), ArchitectureSpec.class));
     }
     assertThat(specs.stream().map(ArchitectureSpec::name).distinct())
-        .containsExactlyInAnyOrderElementsOf(ArchitectureSpec.NAMES);
-    assertThat(specs.stream().filter(s -> !s.name().equals("small-cnn")))
+        .containsExactlyInAnyOrder(ArchitectureName.values());
+    assertThat(specs.stream().filter(s -> s.name() != ArchitectureName.SMALL_CNN))
         .anyMatch(ArchitectureSpec::smallStem)
         .anyMatch(s -> !s.smallStem());
     assertThat(specs).anyMatch(s -> s.inputChannels() == 1).anyMatch(s -> s.inputChannels() == 3);

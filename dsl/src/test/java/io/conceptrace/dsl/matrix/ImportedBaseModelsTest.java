@@ -94,6 +94,9 @@ class ImportedBaseModelsTest {
     assertThat(by).doesNotContainKey(Stages.TRAIN_BASE);
     assertThat(by.get(Stages.IMPORT_BASE)).hasSize(2);
     ImportCellSpec m0 = (ImportCellSpec) by.get(Stages.IMPORT_BASE).get(0).spec();
+    // The plan names each imported model's file.
+    assertThat(PlanRenderer.coordinates(by.get(Stages.IMPORT_BASE).get(0)))
+        .isEqualTo("import-base m0 (" + dir.resolve("ckpt/c.safetensors") + ")");
     assertThat(m0.file()).isEqualTo(dir.resolve("ckpt/c.safetensors"));
     assertThat(m0.architecture()).isEqualTo(load("").architecture());
     // The same stages downstream, with the same cells per stage; retraining still trains.

@@ -118,7 +118,8 @@ final class CheckpointsBinder {
       String sha256 = NetworkFiles.contentHash(file);
       Path same = byHash.putIfAbsent(sha256, file);
       if (same != null) {
-        r.problem(KEY, file + " has the same content as " + same + ": an ensemble of one model");
+        r.problem(
+            KEY, file + " has the same content as " + same + " (one model twice in the ensemble)");
         return List.of();
       }
       out.add(new Checkpoint(file, sha256));

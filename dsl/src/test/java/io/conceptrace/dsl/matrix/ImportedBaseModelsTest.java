@@ -222,7 +222,7 @@ class ImportedBaseModelsTest {
                 + dir.resolve("ckpt/a-copy.safetensors")
                 + " has the same content as "
                 + dir.resolve("ckpt/a.safetensors")
-                + ": an ensemble of one model");
+                + " (one model twice in the ensemble)");
   }
 
   @Test

@@ -251,6 +251,39 @@ public final class NetworkFiles {
     }
   }
 
+  /**
+   * Every check of {@link #readSafetensors} without an engine or NDArrays (header, keys, shapes,
+   * dtypes, then NaN/Inf scanned in Java), for {@code ctrace validate}: the same one-line {@link
+   * BadInputException}s naming the file.
+   */
+  public static void checkSafetensors(Path file, ArchitectureSpec spec) {
+    byte[] bytes = readAll(file);
+    Header header = parseHeader(file, bytes);
+    checkKeysAndShapes(file, spec, header.tensors());
+    checkDtypes(file, header.tensors());
+    long dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    List<String> nonFinite = new ArrayList<>();
+    for (Network.ParamDecl d : Network.declare(spec)) {
+      TensorInfo t = header.tensors().get(d.name());
+      long bad = 0;
+      for (long at = dataStart + t.begin(); at < dataStart + t.end(); at += 4) {
+        bad += Float.isFinite(data.getFloat((int) at)) ? 0 : 1;
+      }
+      if (bad > 0) {
+        nonFinite.add(d.name() + " (" + bad + " of " + (t.end() - t.begin()) / 4 + ")");
+      }
+    }
+    if (!nonFinite.isEmpty()) {
+      throw new BadInputException(
+          file
+              + ": NaN or infinite values in "
+              + nonFinite.size()
+              + " tensors: "
+              + listed(nonFinite));
+    }
+  }
+
   /** As {@link #writeSafetensors(Network, Map, Path)} without metadata. */
   public static void writeSafetensors(Network network, Path file) {
     writeSafetensors(network, Map.of(), file);
@@ -341,7 +374,7 @@ public final class NetworkFiles {
   }
 
   /** One tensor's header entry. */
-  private record TensorInfo(String dtype, long[] shape) {}
+  private record TensorInfo(String dtype, long[] shape, long begin, long end) {}
 
   /** A parsed header: tensors in file order, and the metadata. */
   private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
@@ -441,7 +474,7 @@ public final class NetworkFiles {
         throw new BadInputException(
             notSafetensors + "tensor '" + name + "' has data offsets that do not fit its shape)");
       }
-      tensors.put(name, new TensorInfo(dtype.asText(), dims));
+      tensors.put(name, new TensorInfo(dtype.asText(), dims, begin, end));
     }
     return new Header(tensors, metadata);
   }

@@ -37,19 +37,27 @@ public record TrainedModel(
 
   /** Writes the checkpoint into {@code dir} (created if needed). */
   public void save(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      NetworkFiles.writeNpz(network, dir.resolve(WEIGHTS));
-      JSON.writerWithDefaultPrettyPrinter()
-          .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
-    }
+    new Checkpoint(network, normalization, history).save(dir);
   }
 
-  /** A checkpoint read back: network, normalisation and history. */
+  /**
+   * A checkpoint: network, normalisation and history (empty for a model imported from elsewhere,
+   * which was not trained here).
+   */
   public record Checkpoint(Network network, Normalization normalization, List<EpochMetrics> history)
       implements AutoCloseable {
+    /** Writes it into {@code dir} (created if needed), as {@link #load} reads it. */
+    public void save(Path dir) {
+      try {
+        Files.createDirectories(dir);
+        NetworkFiles.writeNpz(network, dir.resolve(WEIGHTS));
+        JSON.writerWithDefaultPrettyPrinter()
+            .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
+      }
+    }
+
     @Override
     public void close() {
       network.close();

@@ -5,6 +5,10 @@ import java.util.List;
 /** The stage names of the run matrix, in dependency order. */
 public final class Stages {
   public static final String TRAIN_BASE = "train-base";
+
+  /** A base model read from a checkpoint trained elsewhere ({@code model.checkpoints}). */
+  public static final String IMPORT_BASE = "import-base";
+
   public static final String PROBE = "probe";
   public static final String ATTRIBUTE = "attribute";
 
@@ -24,6 +28,7 @@ public final class Stages {
 
   public static final List<String> ORDER =
       List.of(
+          IMPORT_BASE,
           TRAIN_BASE,
           PROBE,
           ATTRIBUTE,
@@ -36,4 +41,12 @@ public final class Stages {
           REPORT);
 
   private Stages() {}
+
+  /**
+   * Whether a stage's cells are the study's base models ({@code train-base} or {@code
+   * import-base}): what probe and attribute cells read.
+   */
+  public static boolean isBaseModel(String stage) {
+    return stage.equals(TRAIN_BASE) || stage.equals(IMPORT_BASE);
+  }
 }

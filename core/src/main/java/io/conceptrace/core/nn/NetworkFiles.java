@@ -264,7 +264,7 @@ public final class NetworkFiles {
     long dataStart = 8 + ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     List<String> nonFinite = new ArrayList<>();
-    for (Network.ParamDecl d : Network.declare(spec)) {
+    for (ParamDecl d : Network.declare(spec)) {
       TensorInfo t = header.tensors().get(d.name());
       long bad = 0;
       for (long at = dataStart + t.begin(); at < dataStart + t.end(); at += 4) {

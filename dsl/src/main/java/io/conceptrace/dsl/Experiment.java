@@ -79,7 +79,32 @@ public record Experiment(
     STANDARD
   }
 
-  public record Model(String arch, double width, Stem stem) {}
+  /**
+   * {@code model.*}.
+   *
+   * @param checkpoints {@code model.checkpoints}: the first {@code training.ensemble} safetensors
+   *     files the base models are imported from instead of trained; empty: the base models are
+   *     trained
+   */
+  public record Model(String arch, double width, Stem stem, List<Checkpoint> checkpoints) {
+    public Model {
+      checkpoints = List.copyOf(checkpoints);
+    }
+
+    /** Whether the base models are imported ({@code import-base}) rather than trained. */
+    public boolean imported() {
+      return !checkpoints.isEmpty();
+    }
+  }
+
+  /**
+   * A base model trained elsewhere: a safetensors file with torchvision's parameter names.
+   *
+   * @param file the file, resolved against the directory of the experiment file that names it
+   * @param sha256 the file's content hash (64 hex digits), read when the experiment is loaded: what
+   *     enters the cell id (a moved file keeps its cells, an edited one does not)
+   */
+  public record Checkpoint(Path file, String sha256) {}
 
   public enum OptimizerName {
     SGD,

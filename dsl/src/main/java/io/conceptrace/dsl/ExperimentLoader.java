@@ -139,7 +139,9 @@ public final class ExperimentLoader {
    * inlined, the {@code --set} and environment overrides applied, substitutions resolved and the
    * bundled defaults filled in. Loading that text with no overrides gives the same experiment and
    * the same cell ids, whatever happens to the original file afterwards: what a Slurm job reads
-   * (like the composed config Hydra hands each job). Nothing is validated or evaluated here.
+   * (like the composed config Hydra hands each job). Nothing is validated or evaluated here, except
+   * that {@code model.checkpoints} becomes the list of absolute paths it names (relative names and
+   * globs are relative to the files that wrote them, which the text no longer is).
    */
   public String resolvedText(Path file) {
     List<Problem> problems = new ArrayList<>();
@@ -149,8 +151,10 @@ public final class ExperimentLoader {
     }
     try {
       Config merged =
-          withConceptDefaults(
-              user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults()));
+          CheckpointsBinder.absolute(
+              withConceptDefaults(
+                  user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults())),
+              file);
       return merged
           .root()
           .render(
@@ -256,9 +260,10 @@ public final class ExperimentLoader {
     Blocks blocks = new Blocks(scripts);
     ListReader lists = new ListReader(r, blocks);
     Data data = DataBinder.bind(r, options.checkData());
-    Model model = ModelBinder.bind(r);
-    Optional<ArchitectureSpec> spec = ModelBinder.architecture(r, data, model);
     Training training = TrainingBinder.bind(r);
+    Model model = ModelBinder.bind(r, file, training.ensemble());
+    Optional<ArchitectureSpec> spec = ModelBinder.architecture(r, data, model);
+    spec.ifPresent(s -> CheckpointsBinder.checkContents(r, model.checkpoints(), s));
     Map<String, Concept> concepts =
         new ConceptsBinder(r, lists, blocks, data, options.checkData(), spec, training.ensemble())
             .bind();

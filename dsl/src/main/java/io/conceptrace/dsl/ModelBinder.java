@@ -4,18 +4,25 @@ import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.dsl.Experiment.Data;
 import io.conceptrace.dsl.Experiment.Model;
 import io.conceptrace.dsl.Experiment.Stem;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /** Binds {@code model.*} and builds the network it describes for the data's images. */
 final class ModelBinder {
   private ModelBinder() {}
 
-  static Model bind(ConfigReader r) {
+  /**
+   * @param file the experiment file (relative checkpoint names written outside a file are relative
+   *     to its directory)
+   * @param ensemble {@code training.ensemble}: how many checkpoints are needed
+   */
+  static Model bind(ConfigReader r, Path file, int ensemble) {
     Model model =
         new Model(
             r.string("model.arch"),
             r.number("model.width", 0, true, 16, false),
-            r.choice("model.stem", Stem.class));
+            r.choice("model.stem", Stem.class),
+            CheckpointsBinder.bind(r, file, ensemble));
     if (!ArchitectureSpec.NAMES.contains(model.arch())) {
       r.problem(
           "model.arch",

@@ -24,7 +24,7 @@ class ExperimentLoaderTest {
   @Test
   void imagenet10pHasThePapersSettings() {
     Experiment e = load("imagenet10p.conf", plan());
-    assertThat(e.architecture().name()).isEqualTo("resnet18");
+    assertThat(e.architecture().name()).hasToString("resnet18");
     assertThat(e.architecture().smallStem()).isFalse();
     assertThat(e.data().train().fraction()).isEqualTo(0.1);
     assertThat(e.data().val().fraction()).isEqualTo(0.1);

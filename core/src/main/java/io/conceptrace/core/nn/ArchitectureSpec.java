@@ -1,12 +1,12 @@
 package io.conceptrace.core.nn;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What network to build.
  *
- * @param name {@code resnet10}, {@code resnet18}, {@code resnet34} or {@code small-cnn}
+ * @param name which architecture; in JSON and messages its user-facing name ({@code resnet10},
+ *     {@code resnet18}, {@code resnet34} or {@code small-cnn})
  * @param width channel multiplier (1.0 = torchvision's 64-128-256-512)
  * @param smallStem 3×3 stride-1 first convolution and no max-pool (for 32×32 images); otherwise
  *     torchvision's 7×7 stride-2 convolution and 3×3 stride-2 max-pool
@@ -15,16 +15,19 @@ import java.util.Locale;
  * @param classes outputs of {@code fc}
  */
 public record ArchitectureSpec(
-    String name, double width, boolean smallStem, int inputChannels, int imageSize, int classes) {
+    ArchitectureName name,
+    double width,
+    boolean smallStem,
+    int inputChannels,
+    int imageSize,
+    int classes) {
 
-  /** The architectures this version knows. */
-  public static final List<String> NAMES = List.of("resnet10", "resnet18", "resnet34", "small-cnn");
+  /** The user-facing names of the architectures this version knows. */
+  public static final List<String> NAMES = ArchitectureName.ids();
 
   public ArchitectureSpec {
-    name = name.toLowerCase(Locale.ROOT);
-    if (!NAMES.contains(name)) {
-      throw new IllegalArgumentException(
-          "unknown architecture '" + name + "'; known: " + String.join(", ", NAMES));
+    if (name == null) {
+      throw new IllegalArgumentException("no architecture given");
     }
     if (!(width > 0 && width <= 16)) {
       throw new IllegalArgumentException("width must be in (0, 16], got " + width);
@@ -40,14 +43,14 @@ public record ArchitectureSpec(
     }
   }
 
-  /** Residual blocks per stage for the ResNets; empty for {@code small-cnn}. */
-  public int[] blocksPerStage() {
-    return switch (name) {
-      case "resnet10" -> new int[] {1, 1, 1, 1};
-      case "resnet18" -> new int[] {2, 2, 2, 2};
-      case "resnet34" -> new int[] {3, 4, 6, 3};
-      default -> new int[0];
-    };
+  /**
+   * The same, naming the architecture by its user-facing name (any case).
+   *
+   * @throws IllegalArgumentException for an unknown name, listing the known ones
+   */
+  public ArchitectureSpec(
+      String name, double width, boolean smallStem, int inputChannels, int imageSize, int classes) {
+    this(ArchitectureName.of(name), width, smallStem, inputChannels, imageSize, classes);
   }
 
   /** Channels after scaling a base channel count by the width multiplier (at least 1). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.nn.Network;
+import io.conceptrace.core.nn.NetworkFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.List;
  * network: closing this closes it.
  *
  * <p>{@link #save} writes a checkpoint directory: {@value #WEIGHTS} (+ {@code .json} sidecar, see
- * {@link Network#save}) and {@value #METADATA} (normalisation and history).
+ * {@link NetworkFiles#writeNpz}) and {@value #METADATA} (normalisation and history).
  */
 public record TrainedModel(
     Network network, Normalization normalization, List<EpochMetrics> history, TrainSpec spec)
@@ -36,19 +37,27 @@ public record TrainedModel(
 
   /** Writes the checkpoint into {@code dir} (created if needed). */
   public void save(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      network.save(dir.resolve(WEIGHTS));
-      JSON.writerWithDefaultPrettyPrinter()
-          .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
-    }
+    new Checkpoint(network, normalization, history).save(dir);
   }
 
-  /** A checkpoint read back: network, normalisation and history. */
+  /**
+   * A checkpoint: network, normalisation and history (empty for a model imported from elsewhere,
+   * which was not trained here).
+   */
   public record Checkpoint(Network network, Normalization normalization, List<EpochMetrics> history)
       implements AutoCloseable {
+    /** Writes it into {@code dir} (created if needed), as {@link #load} reads it. */
+    public void save(Path dir) {
+      try {
+        Files.createDirectories(dir);
+        NetworkFiles.writeNpz(network, dir.resolve(WEIGHTS));
+        JSON.writerWithDefaultPrettyPrinter()
+            .writeValue(dir.resolve(METADATA).toFile(), new Metadata(normalization, history));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write checkpoint to " + dir, e);
+      }
+    }
+
     @Override
     public void close() {
       network.close();
@@ -70,7 +79,7 @@ public record TrainedModel(
           "cannot read checkpoint metadata " + meta + ": " + e.getMessage(), e);
     }
     return new Checkpoint(
-        Network.load(dir.resolve(WEIGHTS), manager), m.normalization(), m.history());
+        NetworkFiles.readNpz(dir.resolve(WEIGHTS), manager), m.normalization(), m.history());
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.Map;
  */
 public sealed interface CellSpec
     permits TrainCellSpec,
+        ImportCellSpec,
         ProbeCellSpec,
         AttributeCellSpec,
         PruneSetCellSpec,

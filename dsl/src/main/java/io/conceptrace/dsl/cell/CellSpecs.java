@@ -66,6 +66,12 @@ public final class CellSpecs {
         data(), experiment.architecture(), training(experiment.training(), seed), Optional.empty());
   }
 
+  /** An {@code import-base} cell: ensemble member {@code member} read from its checkpoint. */
+  public ImportCellSpec importBase(int member, long seed) {
+    Experiment.Checkpoint c = experiment.model().checkpoints().get(member);
+    return new ImportCellSpec(data(), experiment.architecture(), c.file(), c.sha256(), seed);
+  }
+
   /** An {@code lds-train} cell: the study's training recipe on subset {@code index}. */
   public TrainCellSpec ldsTrain(int index, long seed) {
     return new TrainCellSpec(

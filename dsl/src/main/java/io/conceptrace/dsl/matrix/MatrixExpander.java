@@ -113,7 +113,11 @@ public final class MatrixExpander {
       List<Optional<Cell>> bases = new ArrayList<>();
       for (int m = 0; m < e.training().ensemble(); m++) {
         Map<String, String> at = coords("member", m);
-        bases.add(add(Stages.TRAIN_BASE, at, specs::train, List.of()));
+        int member = m;
+        bases.add(
+            e.model().imported()
+                ? add(Stages.IMPORT_BASE, at, seed -> specs.importBase(member, seed), List.of())
+                : add(Stages.TRAIN_BASE, at, specs::train, List.of()));
       }
       List<Cell> reportInputs = new ArrayList<>();
       addConceptCells(bases, reportInputs);

@@ -1,5 +1,6 @@
 package io.conceptrace.dsl.matrix;
 
+import io.conceptrace.dsl.cell.ImportCellSpec;
 import io.conceptrace.store.CellName;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +146,8 @@ public final class PlanRenderer {
 
   /** The cell's name, the same one its MLflow run and the run's summary show ({@link CellName}). */
   static String coordinates(Cell cell) {
-    return CellName.of(cell.stage(), cell.coordinates());
+    String name = CellName.of(cell.stage(), cell.coordinates());
+    // An imported model is known by its file: the id and settings hold only its content hash.
+    return cell.spec() instanceof ImportCellSpec i ? name + " (" + i.file() + ")" : name;
   }
 }

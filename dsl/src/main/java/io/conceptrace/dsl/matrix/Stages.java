@@ -6,6 +6,9 @@ import java.util.List;
 public final class Stages {
   public static final String TRAIN_BASE = "train-base";
 
+  /** A base model read from a checkpoint trained elsewhere ({@code model.checkpoints}). */
+  public static final String IMPORT_BASE = "import-base";
+
   /** An activation concept's scores and threshold, from its reference model. */
   public static final String CONCEPT = "concept";
 
@@ -28,6 +31,7 @@ public final class Stages {
 
   public static final List<String> ORDER =
       List.of(
+          IMPORT_BASE,
           TRAIN_BASE,
           CONCEPT,
           PROBE,
@@ -41,4 +45,12 @@ public final class Stages {
           REPORT);
 
   private Stages() {}
+
+  /**
+   * Whether a stage's cells are the study's base models ({@code train-base} or {@code
+   * import-base}): what probe and attribute cells read.
+   */
+  public static boolean isBaseModel(String stage) {
+    return stage.equals(TRAIN_BASE) || stage.equals(IMPORT_BASE);
+  }
 }

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
       ExecCellCommand.class,
       ExecFinishCommand.class,
       ReportCommand.class,
-      VerifyCommand.class
+      VerifyCommand.class,
+      ExportCommand.class
     },
     exitCodeOnInvalidInput = ExitCode.BAD_INPUT,
     exitCodeOnExecutionException = ExitCode.RUN_FAILED)

@@ -78,7 +78,7 @@ final class AttributeStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     AttributeCellSpec cell = ctx.spec(AttributeCellSpec.class);
     String layer = cell.layer();
-    List<StoredCell> bases = ctx.inputs(Stages.TRAIN_BASE);
+    List<StoredCell> bases = baseModels(ctx);
     List<StoredCell> probes = ctx.inputs(Stages.PROBE);
     if (bases.isEmpty() || bases.size() != probes.size()) {
       throw new CellFailedException(
@@ -308,6 +308,24 @@ final class AttributeStage implements StageRunner {
       hits += carriers[order[r]] ? 1 : 0;
     }
     return (hits / (double) k) / (carrying / (double) n);
+  }
+
+  /**
+   * The cell's base-model inputs in input order: {@code train-base} cells, or {@code import-base}
+   * cells when the ensemble comes from checkpoints ({@code model.checkpoints}).
+   */
+  static List<StoredCell> baseModels(CellContext ctx) {
+    return ctx.inputs().stream().filter(c -> Stages.isBaseModel(c.record().stage())).toList();
+  }
+
+  /** The cell's one base-model input; fails the cell unless there is exactly one. */
+  static StoredCell baseModel(CellContext ctx) {
+    List<StoredCell> bases = baseModels(ctx);
+    if (bases.size() != 1) {
+      throw new CellFailedException(
+          "expected one base-model input, the matrix gives " + bases.size());
+    }
+    return bases.get(0);
   }
 
   static TrainedModel.Checkpoint load(StoredCell base, NDManager manager) {

@@ -131,7 +131,7 @@ final class LdsStage implements StageRunner {
     ImageDataset targets = AttributeStage.targets(a.targets(), data, set);
     boolean[] labels;
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
-        TrainedModel.Checkpoint c = AttributeStage.load(ctx.input(Stages.TRAIN_BASE), manager)) {
+        TrainedModel.Checkpoint c = AttributeStage.load(AttributeStage.baseModel(ctx), manager)) {
       boolean pooled = a.probePooling() == Pooling.AVG;
       ConceptModel designated =
           AttributeStage.model(a.pseudoLabelMember(), c, ctx.input(Stages.PROBE), layer, pooled);

@@ -51,12 +51,12 @@ final class ProbeStage implements StageRunner {
     this.lds = lds;
   }
 
-  /** The stage of the model a probe cell reads. */
-  private static String modelStage(String stage) {
-    return switch (stage) {
-      case Stages.REPROBE -> Stages.RETRAIN;
-      case Stages.LDS_PROBE -> Stages.LDS_TRAIN;
-      default -> Stages.TRAIN_BASE;
+  /** The model a probe cell reads: a retrained, subset or base (trained or imported) model. */
+  private static StoredCell model(CellContext ctx) {
+    return switch (ctx.cell().stage()) {
+      case Stages.REPROBE -> ctx.input(Stages.RETRAIN);
+      case Stages.LDS_PROBE -> ctx.input(Stages.LDS_TRAIN);
+      default -> AttributeStage.baseModel(ctx);
     };
   }
 
@@ -64,7 +64,7 @@ final class ProbeStage implements StageRunner {
   public StoredCell run(CellContext ctx) throws Exception {
     ProbeCellSpec cell = ctx.spec(ProbeCellSpec.class);
     String layer = cell.layer();
-    StoredCell model = ctx.input(modelStage(ctx.cell().stage()));
+    StoredCell model = model(ctx);
     ConceptSet set = concepts.get(cell.concept(), ctx.inputs(Stages.CONCEPT));
     concepts.describe(ctx, cell.concept(), set);
     ProbeSpec spec = cell.probe();

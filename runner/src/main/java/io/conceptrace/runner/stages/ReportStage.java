@@ -290,7 +290,9 @@ public final class ReportStage implements StageRunner {
    */
   static List<StudySummary.Model> models(List<StoredCell> inputs) {
     List<StudySummary.Model> out = new ArrayList<>();
-    List<StoredCell> base = upstream(inputs, Stages.PROBE, Stages.TRAIN_BASE);
+    // The base ensemble, trained or imported (model.checkpoints): the same row either way.
+    List<StoredCell> base = new ArrayList<>(upstream(inputs, Stages.PROBE, Stages.TRAIN_BASE));
+    base.addAll(upstream(inputs, Stages.PROBE, Stages.IMPORT_BASE));
     if (!base.isEmpty()) {
       double[] acc = base.stream().mapToDouble(c -> lastValue(c, VAL_TOP1)).toArray();
       SampleSummary s = SampleSummary.of(acc);

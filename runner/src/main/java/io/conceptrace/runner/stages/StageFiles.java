@@ -5,6 +5,13 @@ package io.conceptrace.runner.stages;
  * writes and a later stage reads.
  */
 public final class StageFiles {
+  /**
+   * train-base, import-base, retrain, lds-train: the model's checkpoint directory ({@code
+   * core.train.TrainedModel} format), which probes and attribution read and {@code ctrace export}
+   * converts.
+   */
+  public static final String MODEL = "model";
+
   /** attribute: training images by Eq. (1), most important first ({@code core.trak} format). */
   public static final String RANKING = "ranking.csv";
 

@@ -38,6 +38,7 @@ public final class StageRunners {
     ProbeStage probe = new ProbeStage(concepts, engine);
     Map<String, StageRunner> out = new LinkedHashMap<>();
     out.put(Stages.TRAIN_BASE, train);
+    out.put(Stages.IMPORT_BASE, new ImportStage(data, engine));
     out.put(Stages.CONCEPT, new ConceptStage(data, engine));
     out.put(Stages.PROBE, probe);
     out.put(Stages.ATTRIBUTE, new AttributeStage(data, concepts, engine));

@@ -26,7 +26,7 @@ import java.util.Optional;
  * the checkpoint ({@code model/}) and per-epoch metrics; a NaN loss fails the cell.
  */
 final class TrainStage implements StageRunner {
-  static final String MODEL_DIR = "model";
+  static final String MODEL_DIR = StageFiles.MODEL;
 
   private final StudyData data;
   private final ComputeEngine engine;

@@ -154,6 +154,13 @@ class EveryKeyReachesCoreTest {
           Map.entry("model.arch", semantic("model.arch = resnet10")),
           Map.entry("model.width", semantic("model.width = 0.5")),
           Map.entry("model.stem", semantic("model.stem = standard")),
+          // Imported base models replace the train-base cells by import-base cells (a --set value
+          // is relative to the experiment file's directory).
+          Map.entry(
+              "model.checkpoints",
+              structural(
+                  "model.checkpoints = \"../checkpoints/small-cnn-w0.125/m*.safetensors\"",
+                  "model.width = 0.125")),
           Map.entry("training.ensemble", structural("training.ensemble = 3")),
           Map.entry("training.epochs", semantic("training.epochs = 2")),
           Map.entry("training.batch-size", semantic("training.batch-size = 16")),

@@ -111,6 +111,10 @@ def main(argv=None):
     ap.add_argument("--batch-size", type=int, help="featurization batch (default: the preset's)")
     ap.add_argument("--layer", help="probed layer (default: the preset's)")
     ap.add_argument("--pooled", action="store_true", help="probe on channel means, not flattened")
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="untimed batches first (gradients and projections), so that torch.func's"
+                         " one-time tracing is not timed; `ctrace bench trak` has no warm-up"
+                         " (pass 0 to time both sides from the first batch)")
     ap.add_argument("--gradient-images", type=int, default=16,
                     help="images of the per-example-gradients-alone rate, one batch, best of"
                          " three after a warm-up (`ctrace bench trak --loop-images`)")
@@ -144,6 +148,11 @@ def main(argv=None):
     b = cfg["batch_size"]
     images = torch.randn(args.images, 3, 32, 32)
     labels = torch.randint(0, 2, (args.images,))
+    for start in range(0, min(args.warmup * b, args.images), b):
+        batch = (images[start:start + b], labels[start:start + b])
+        grads = vectorize(computer.compute_per_sample_grad(batch=batch), device="cpu")
+        for projector in projectors:
+            projector.project(grads, model_id=0)
     gradient_seconds = 0.0
     projection_seconds = 0.0
     generation_before = sum(p.generation_seconds for p in projectors)

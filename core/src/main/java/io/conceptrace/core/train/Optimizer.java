@@ -53,18 +53,23 @@ public final class Optimizer implements AutoCloseable {
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       String name = e.getKey();
       NDArray p = e.getValue();
-      NDArray g = p.getGradient();
-      g.attach(scratch);
-      NDArray d = g;
-      if (spec.weightDecay() > 0 && (spec.decayBatchNorm() || !isBatchNorm(name))) {
-        d = d.add(temp(Scalars.mul(p, (float) spec.weightDecay()), scratch));
+      // One parameter's temporaries (its gradient handle, the decayed gradient, the update) are
+      // freed before the next parameter's are made, as PyTorch's per-tensor loop frees them,
+      // rather than a whole network's worth of them living until the step ends.
+      try (NDManager one = scratch.newSubManager()) {
+        NDArray g = p.getGradient();
+        g.attach(one);
+        NDArray d = g;
+        if (spec.weightDecay() > 0 && (spec.decayBatchNorm() || !isBatchNorm(name))) {
+          d = d.add(temp(Scalars.mul(p, (float) spec.weightDecay()), one));
+        }
+        NDArray update =
+            switch (spec.kind()) {
+              case SGD -> sgd(name, d, one);
+              case ADAM -> adam(name, d, one);
+            };
+        p.subi(temp(Scalars.mul(update, lr), one));
       }
-      NDArray update =
-          switch (spec.kind()) {
-            case SGD -> sgd(name, d, scratch);
-            case ADAM -> adam(name, d, scratch);
-          };
-      p.subi(temp(Scalars.mul(update, lr), scratch));
       Autograd.zeroGradient(p);
     }
   }

@@ -9,11 +9,13 @@ import java.util.Optional;
  * is rejected when the experiment file is validated instead of after every probe has trained.
  *
  * <p>It follows what {@link Trak#addModel} allocates: while featurizing, a chunk of per-example
- * gradients (twice: the batches and their concatenation), the projection block (or the whole cached
- * matrix) and the chunk's projected features (twice: the tensor and its Java copy); while forming
- * the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java array, the Cholesky
- * factor's inverse and the product of its transpose with it). The phases do not overlap, so the
- * peak is the larger of the two. Features and scores live in files and do not count.
+ * gradients (counted twice: an upper bound from when the batches and their concatenation were held
+ * together; {@link Trak#featurize} now holds the chunk plus one batch), the projection block (or
+ * the whole cached matrix) and the chunk's projected features (twice: the tensor and its Java
+ * copy); while forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
+ * array, the Cholesky factor's inverse and the product of its transpose with it). The phases do not
+ * overlap, so the peak is the larger of the two. Features and scores live in files and do not
+ * count.
  *
  * @param parameters P
  * @param projectionDim k

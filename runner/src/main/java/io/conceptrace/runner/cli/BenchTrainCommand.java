@@ -5,6 +5,7 @@ import io.conceptrace.core.data.Augmentation;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.engine.EngineInfo;
 import io.conceptrace.core.nn.ArchitectureSpec;
+import io.conceptrace.core.nn.Network;
 import io.conceptrace.core.train.OptimizerSpec;
 import io.conceptrace.core.train.TrainBenchmark;
 import io.conceptrace.core.train.TrainSpec;
@@ -96,13 +97,15 @@ final class BenchTrainCommand implements Callable<Integer> {
     TrainSpec t = setup.training();
     out.printf(
         Locale.ROOT,
-        "experiment %s: %s, %dx%dx%d, %d classes%n",
+        "experiment %s: %s, %dx%dx%d, %d classes, %d parameters%n",
         experimentFile,
         networkName(a),
         a.inputChannels(),
         a.imageSize(),
         a.imageSize(),
-        a.classes());
+        a.classes(),
+        // Exact, so that bench/train_torch.py's network can be checked against it.
+        Network.parameterSizesUpTo(a, "fc").values().stream().mapToLong(Long::longValue).sum());
     out.printf(
         Locale.ROOT,
         "training   batch %d, %s, label smoothing %s, augmentation %s%n",

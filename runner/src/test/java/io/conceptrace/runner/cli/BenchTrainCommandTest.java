@@ -30,7 +30,12 @@ class BenchTrainCommandTest {
             "cpu");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("experiment " + file + ": small-cnn w0.250 small stem, 1x24x24, 10 classes")
+        // 4-8-16-32 channels: convs 36 + 288 + 1152 + 4608, batch norms 2 x (4 + 8 + 16 + 32),
+        // fc 32 x 10 + 10.
+        .contains(
+            "experiment "
+                + file
+                + ": small-cnn w0.250 small stem, 1x24x24, 10 classes, 6534 parameters")
         .contains("training   batch 8, adam lr 0.002, weight decay 1.0E-4, label smoothing 0.05")
         .contains("pipeline img/s", "pipeline img/CPU-s", "preloaded img/CPU-s", "loader overhead")
         .containsPattern(

@@ -2,12 +2,14 @@ package io.conceptrace.dsl;
 
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
+import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ActivationConcept;
 import io.conceptrace.core.concept.ActivationConcept.Combine;
 import io.conceptrace.core.data.ClassNames;
 import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.core.nn.LayerCatalog;
 import io.conceptrace.core.nn.LayerInfo;
+import io.conceptrace.core.nn.NetworkFiles;
 import io.conceptrace.dsl.Experiment.Activation;
 import io.conceptrace.dsl.Experiment.Concept;
 import io.conceptrace.dsl.Experiment.ConceptKind;
@@ -231,11 +233,15 @@ final class ConceptsBinder {
     OptionalInt channelCount = OptionalInt.empty();
     String layer = "";
     Optional<String> writtenLayer = r.optionalString(p + ".layer");
-    if (reference.isPresent() && reference.get() instanceof Reference.BaseModel) {
+    if (reference.isPresent()
+        && (reference.get() instanceof Reference.BaseModel
+            || reference.get() instanceof Reference.Checkpoint)) {
       if (writtenLayer.isEmpty()) {
         r.problem(
             p + ".layer",
-            "required for a train-base reference: the layer whose channels define the concept");
+            "required for a "
+                + (reference.get() instanceof Reference.BaseModel ? "train-base" : "checkpoint")
+                + " reference: the layer whose channels define the concept");
       } else {
         layer = writtenLayer.get();
         if (architecture.isPresent()) {
@@ -352,11 +358,14 @@ final class ConceptsBinder {
     return java.util.HexFormat.of().formatHex(digest.digest());
   }
 
-  /** {@code "train-base[i]"} or {@code { torchscript = PATH, layer-output = NAME }}. */
+  /**
+   * {@code "train-base[i]"}, {@code { torchscript = PATH, layer-output = NAME }} or {@code {
+   * checkpoint = PATH }}.
+   */
   private Optional<Reference> reference(String path) {
     String expected =
-        "\"train-base[i]\" (a base model of this study) or { torchscript = PATH, layer-output ="
-            + " NAME }";
+        "\"train-base[i]\" (a base model of this study), { torchscript = PATH, layer-output ="
+            + " NAME } or { checkpoint = PATH }";
     if (r.isNull(path)) {
       r.problem(path, "required for an activation concept: " + expected);
       return Optional.empty();
@@ -387,12 +396,15 @@ final class ConceptsBinder {
       r.problem(path, "must be " + expected + ", got " + r.describe(path));
       return Optional.empty();
     }
+    if (r.config().getObject(path).containsKey("checkpoint")) {
+      return checkpointReference(path);
+    }
     for (String key : r.config().getObject(path).keySet()) {
       if (!key.equals("torchscript") && !key.equals("layer-output")) {
         r.problemAt(
             ConfigReader.position(r.config().getObject(path).get(key)),
             path + "." + UnknownKeys.quoteIfNeeded(key),
-            "unknown key; a reference has torchscript and layer-output");
+            "unknown key; a reference has torchscript and layer-output, or checkpoint");
       }
     }
     Optional<String> file = r.requiredString(path + ".torchscript");
@@ -414,6 +426,51 @@ final class ConceptsBinder {
       return Optional.empty();
     }
     return Optional.of(new Reference.TorchScript(module, output.get(), sha256));
+  }
+
+  /**
+   * {@code { checkpoint = PATH }}: a safetensors file of the study's architecture. Where the file
+   * is there, validate reads its header and values with the same checks as {@code
+   * model.checkpoints} (keys, shapes, dtype, NaN), so a wrong file fails before any cell runs.
+   */
+  private Optional<Reference> checkpointReference(String path) {
+    for (String key : r.config().getObject(path).keySet()) {
+      if (!key.equals("checkpoint")) {
+        r.problemAt(
+            ConfigReader.position(r.config().getObject(path).get(key)),
+            path + "." + UnknownKeys.quoteIfNeeded(key),
+            "unknown key; a checkpoint reference has only checkpoint (its architecture is the"
+                + " study's model.*)");
+      }
+    }
+    Optional<String> file = r.requiredString(path + ".checkpoint");
+    if (file.isEmpty() || architecture.isEmpty()) {
+      return Optional.empty();
+    }
+    Path weights = Path.of(file.get());
+    // Relative to the file that writes the key, as model.checkpoints' paths are.
+    String origin = r.config().getValue(path + ".checkpoint").origin().filename();
+    Path dir = origin == null ? null : Path.of(origin).normalize().getParent();
+    if (!weights.isAbsolute() && dir != null) {
+      weights = dir.resolve(weights).normalize();
+    }
+    Optional<String> sha256 = Optional.empty();
+    if (Files.isRegularFile(weights)) {
+      try {
+        NetworkFiles.checkSafetensors(weights, architecture.get());
+        sha256 = Optional.of(sha256(weights));
+      } catch (BadInputException e) {
+        r.problem(path + ".checkpoint", e.getMessage());
+        return Optional.empty();
+      } catch (IOException e) {
+        r.problem(path + ".checkpoint", "cannot read " + weights + ": " + e.getMessage());
+        return Optional.empty();
+      }
+    } else if (checkData) {
+      r.problem(path + ".checkpoint", "no such checkpoint file: " + weights);
+      return Optional.empty();
+    }
+    return Optional.of(new Reference.Checkpoint(weights, architecture.get(), sha256));
   }
 
   /**

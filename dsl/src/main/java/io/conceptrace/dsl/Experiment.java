@@ -157,8 +157,16 @@ public record Experiment(
 
   /** The network whose neurons define an activation concept ({@code concepts.<name>.reference}). */
   public sealed interface Reference {
+    /** How {@code plan} and the report name the reference. */
+    String label();
+
     /** {@code reference = "train-base[i]"}: base model {@code member} of this study. */
-    record BaseModel(int member) implements Reference {}
+    record BaseModel(int member) implements Reference {
+      @Override
+      public String label() {
+        return "train-base[" + member + "]";
+      }
+    }
 
     /**
      * {@code reference { torchscript = PATH, layer-output = NAME }}: an exported module whose
@@ -168,7 +176,28 @@ public record Experiment(
      *     validate work without it; {@code ctrace run} refuses)
      */
     record TorchScript(Path file, String layerOutput, Optional<String> sha256)
-        implements Reference {}
+        implements Reference {
+      @Override
+      public String label() {
+        return "TorchScript " + file;
+      }
+    }
+
+    /**
+     * {@code reference { checkpoint = PATH }}: a network of the study's architecture ({@code
+     * model.*}) trained elsewhere, a safetensors file with torchvision's parameter names (as {@code
+     * model.checkpoints} reads them), whose catalogued {@code layer} defines the concept.
+     *
+     * @param sha256 the file's content hash (hex), empty when the file is not there (plan and
+     *     validate work without it; {@code ctrace run} refuses)
+     */
+    record Checkpoint(Path file, ArchitectureSpec architecture, Optional<String> sha256)
+        implements Reference {
+      @Override
+      public String label() {
+        return "checkpoint " + file;
+      }
+    }
   }
 
   /**

@@ -201,6 +201,12 @@ public final class CellSpecs {
       m.put("layer-output", t.layerOutput());
       return m;
     }
+    if (r instanceof Experiment.Reference.Checkpoint k) {
+      Map<String, Object> m = new TreeMap<>();
+      m.put("checkpoint-sha256", k.sha256().orElse(null));
+      m.put("architecture", Canonical.model(k.architecture()));
+      return m;
+    }
     return "train-base[" + ((Experiment.Reference.BaseModel) r).member() + "]";
   }
 

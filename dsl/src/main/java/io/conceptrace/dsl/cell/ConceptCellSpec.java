@@ -21,8 +21,8 @@ public record ConceptCellSpec(
   public Map<String, Object> canonical() {
     Map<String, Object> s = new TreeMap<>();
     s.put("concept", concept.definition());
-    // A base-model reference brings the data in through its id; a TorchScript one does not.
-    if (activation.reference() instanceof Experiment.Reference.TorchScript) {
+    // A base-model reference brings the data in through its id; a file reference does not.
+    if (!(activation.reference() instanceof Experiment.Reference.BaseModel)) {
       s.put("data", data.canonical());
     }
     return Canonical.cell(s, seed);

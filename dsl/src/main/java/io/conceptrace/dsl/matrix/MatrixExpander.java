@@ -80,14 +80,19 @@ public final class MatrixExpander {
     for (Concept c : e.concepts().values()) {
       c.activation()
           .map(Experiment.Activation::reference)
-          .filter(r -> r instanceof Experiment.Reference.TorchScript t && t.sha256().isEmpty())
+          .filter(
+              r ->
+                  r instanceof Experiment.Reference.TorchScript t && t.sha256().isEmpty()
+                      || r instanceof Experiment.Reference.Checkpoint k && k.sha256().isEmpty())
           .ifPresent(
               r ->
                   notes.add(
                       "concepts."
                           + c.name()
-                          + ".reference.torchscript: "
-                          + ((Experiment.Reference.TorchScript) r).file()
+                          + (r instanceof Experiment.Reference.TorchScript t
+                              ? ".reference.torchscript: " + t.file()
+                              : ".reference.checkpoint: "
+                                  + ((Experiment.Reference.Checkpoint) r).file())
                           + " is not there, so its content hash is not in the concept cells' ids"
                           + " yet; ctrace run needs the file"));
     }

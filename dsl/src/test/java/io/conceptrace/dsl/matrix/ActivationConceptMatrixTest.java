@@ -124,6 +124,71 @@ class ActivationConceptMatrixTest {
                         "concepts.ts.reference.torchscript: no such TorchScript file: " + missing));
   }
 
+  @Test
+  void aCheckpointReferenceIsCheckedAtValidateAndEntersTheIdsByContent(@TempDir Path tmp)
+      throws Exception {
+    Path a = tmp.resolve("a.safetensors");
+    Path b = tmp.resolve("b.safetensors");
+    Path copyOfA = tmp.resolve("copy-of-a.safetensors");
+    SmallCnnSafetensors.write(a, 0.5, 1);
+    SmallCnnSafetensors.write(b, 0.5, 2);
+    Files.copy(a, copyOfA);
+    RunMatrix withA = expand(checkpoint(a));
+    Cell concept = only(withA, "concept ck");
+    assertThat(concept.inputs()).isEmpty();
+    assertThat(withA.notes()).isEmpty();
+    assertThat(only(expand(checkpoint(b)), "concept ck").id()).isNotEqualTo(concept.id());
+    assertThat(only(expand(checkpoint(copyOfA)), "concept ck").id()).isEqualTo(concept.id());
+    // The probes of the concept read its concept cell.
+    assertThat(only(withA, "probe ck layer1 dense m0").inputs()).contains(concept.id());
+
+    // A file of another width does not fit the study's architecture: one line at validate.
+    Path narrow = tmp.resolve("narrow.safetensors");
+    SmallCnnSafetensors.write(narrow, 0.25, 1);
+    assertThatThrownBy(() -> load(false, List.of(checkpoint(narrow))))
+        .isInstanceOfSatisfying(
+            ExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::toString)
+                    .singleElement()
+                    .asString()
+                    .contains("concepts.ck.reference.checkpoint: " + narrow + " does not fit")
+                    .contains("mis-shaped keys"));
+    // The study's layer catalogue bounds the channels.
+    assertThatThrownBy(() -> load(false, List.of(checkpoint(a), "concepts.ck.channels = [2, 999]")))
+        .isInstanceOfSatisfying(
+            ExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::toString)
+                    .singleElement()
+                    .asString()
+                    .contains("channel 999 is out of range for layer1"));
+    // Missing: plan notes it, run refuses.
+    Path missing = tmp.resolve("absent.safetensors");
+    assertThat(expand(checkpoint(missing)).notes())
+        .singleElement()
+        .asString()
+        .startsWith("concepts.ck.reference.checkpoint: " + missing + " is not there");
+    assertThatThrownBy(() -> load(true, List.of(checkpoint(missing))))
+        .isInstanceOfSatisfying(
+            ExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::toString)
+                    .singleElement()
+                    .asString()
+                    .endsWith(
+                        "concepts.ck.reference.checkpoint: no such checkpoint file: " + missing));
+  }
+
+  private static String checkpoint(Path file) {
+    return "concepts.ck { kind = activation, reference { checkpoint = \""
+        + file
+        + "\" }, layer = layer1, channels = [1, 3], fraction = 0.1 }";
+  }
+
   private static String torchScript(Path file) {
     return "concepts.ts { kind = activation, reference { torchscript = \""
         + file

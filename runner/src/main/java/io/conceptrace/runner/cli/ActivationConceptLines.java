@@ -59,10 +59,7 @@ final class ActivationConceptLines {
   }
 
   private static String definition(Experiment e, Experiment.Activation a) {
-    String reference =
-        a.reference() instanceof Experiment.Reference.TorchScript t
-            ? "TorchScript " + t.file()
-            : "train-base[" + ((Experiment.Reference.BaseModel) a.reference()).member() + "]";
+    String reference = a.reference().label();
     String out =
         a.combine().name().toLowerCase(Locale.ROOT)
             + " over channels "

@@ -5,10 +5,14 @@ import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ActivationConcept;
 import io.conceptrace.core.concept.TorchScriptFeatures;
 import io.conceptrace.core.data.ImageDataset;
+import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.io.Npy;
 import io.conceptrace.core.nn.Mode;
+import io.conceptrace.core.nn.Network;
+import io.conceptrace.core.nn.NetworkFiles;
 import io.conceptrace.core.probe.BatchEncoder;
+import io.conceptrace.core.train.CheckpointNormalization;
 import io.conceptrace.core.train.TrainedModel;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.cell.ConceptCellSpec;
@@ -17,6 +21,7 @@ import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
 import java.nio.file.Files;
+import java.util.List;
 
 /**
  * {@code concept}: an activation concept's score on every training and validation image (the chosen
@@ -74,6 +79,16 @@ final class ConceptStage implements StageRunner {
                       : " (reference " + ts.file() + ")"),
               e);
         }
+      } else if (a.reference() instanceof Experiment.Reference.Checkpoint k) {
+        try (TrainedModel.Checkpoint c = checkpoint(k, manager)) {
+          BatchEncoder encoder = BatchEncoder.evaluation(c.normalization());
+          ActivationConcept.FeatureMaps maps = x -> c.network().forwardTo(x, a.layer(), Mode.EVAL);
+          ctx.progress().update("score", 0, 2);
+          trainScores = ActivationConcept.scores(train, encoder, maps, selection, BATCH, manager);
+          ctx.progress().update("score", 1, 2);
+          valScores = ActivationConcept.scores(val, encoder, maps, selection, BATCH, manager);
+        }
+        ctx.provenance("concept.reference", k.file().toString());
       } else {
         // The cell's one input is its reference base model (whatever stage made it).
         if (ctx.inputs().size() != 1) {
@@ -116,6 +131,32 @@ final class ConceptStage implements StageRunner {
         "concept.threshold",
         threshold + " (" + trainPositives + " train, " + valPositives + " val positives)");
     return ctx.commit();
+  }
+
+  /**
+   * A checkpoint reference's network, read as {@code import-base} reads {@code model.checkpoints}:
+   * the file must be the one planned (its hash is in the cell id), its normalisation is the one in
+   * its metadata or else the study's.
+   */
+  private TrainedModel.Checkpoint checkpoint(Experiment.Reference.Checkpoint k, NDManager manager) {
+    String now = NetworkFiles.contentHash(k.file());
+    if (k.sha256().isEmpty() || !now.equals(k.sha256().get())) {
+      throw new BadInputException(
+          k.file()
+              + " has changed since the study was planned (SHA-256 "
+              + now
+              + ", planned "
+              + k.sha256().orElse("none: the file was not there")
+              + "): plan again");
+    }
+    Normalization normalization =
+        CheckpointNormalization.read(
+                NetworkFiles.safetensorsMetadata(k.file()),
+                k.file(),
+                k.architecture().inputChannels())
+            .orElseGet(data::normalization);
+    Network network = NetworkFiles.readSafetensors(k.file(), k.architecture(), manager);
+    return new TrainedModel.Checkpoint(network, normalization, List.of());
   }
 
   static int countAtLeast(double[] scores, double threshold) {

@@ -155,8 +155,10 @@ final class Concepts {
     Experiment.Activation a = c.activation().orElseThrow();
     String reference =
         a.reference() instanceof Experiment.Reference.BaseModel b
-            ? "train-base[" + b.member() + "]"
-            : ((Experiment.Reference.TorchScript) a.reference()).file().getFileName().toString();
+            ? b.label()
+            : a.reference() instanceof Experiment.Reference.TorchScript t
+                ? t.file().getFileName().toString()
+                : ((Experiment.Reference.Checkpoint) a.reference()).file().getFileName().toString();
     return new ConceptSpec.TopActivating(
         a.combine().name().toLowerCase(java.util.Locale.ROOT)
             + " of "

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A checkpoint as an activation concept's reference: a study trains its base models and defines a
  * concept by base model 0's layer2 channels; a second study imports the exported checkpoints
  * ({@code model.checkpoints}) and defines the same concept on its imported model 0. Its concept
- * cell reads the import-base cell and computes the same scores and threshold.
+ * cell reads the import-base cell and computes the same scores and threshold; a third study names
+ * the exported file itself as the reference ({@code reference { checkpoint = PATH }}).
  */
 @Tag("slow")
 class ActivationConceptOfImportedModelTest {
@@ -73,6 +74,26 @@ class ActivationConceptOfImportedModelTest {
     for (String file :
         List.of("concept/train-scores.npy", "concept/val-scores.npy", "concept/threshold.npy")) {
       assertThat(Npy.readFloat64(fromImported.artifact(file)))
+          .as(file)
+          .containsExactly(Npy.readFloat64(fromTrained.artifact(file)), within(1e-5));
+    }
+
+    // The same file as a checkpoint reference of a study that trains its own ensemble: the concept
+    // cell reads no cell, only the file (relative to the experiment file), and scores as above.
+    Path byFileConf =
+        Files.writeString(
+            dir.resolve("by-file.conf"),
+            "include file(\""
+                + trainedConf.toAbsolutePath()
+                + "\")\nexperiment.name = act-by-file\n"
+                + "concepts.act.reference = { checkpoint = \"models/train-base-m0.safetensors\" }\n");
+    CliHarness byFile = CliHarness.run("run", byFileConf.toString(), "--store", store);
+    assertThat(byFile.exitCode()).as(byFile.err()).isZero();
+    StoredCell fromFile = only(runs.cells("act-by-file", Stages.CONCEPT));
+    assertThat(fromFile.record().inputs()).isEmpty();
+    for (String file :
+        List.of("concept/train-scores.npy", "concept/val-scores.npy", "concept/threshold.npy")) {
+      assertThat(Npy.readFloat64(fromFile.artifact(file)))
           .as(file)
           .containsExactly(Npy.readFloat64(fromTrained.artifact(file)), within(1e-5));
     }

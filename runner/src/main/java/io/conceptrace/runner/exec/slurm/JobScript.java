@@ -68,6 +68,9 @@ public final class JobScript {
             + " MKL_NUM_THREADS="
             + cpus
             + " MKL_DYNAMIC=FALSE OMP_DYNAMIC=FALSE");
+    // As the ctrace launcher does: glibc's per-thread malloc arenas otherwise keep freed libtorch
+    // tensors resident several times over (docs/execution.md, "Memory").
+    lines.add("export MALLOC_ARENA_MAX=\"${MALLOC_ARENA_MAX:-2}\"");
     lines.add("exec " + String.join(" ", job.command().stream().map(JobScript::quote).toList()));
     return String.join("\n", lines) + "\n";
   }

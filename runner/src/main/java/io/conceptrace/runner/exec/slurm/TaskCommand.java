@@ -1,5 +1,6 @@
 package io.conceptrace.runner.exec.slurm;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +36,9 @@ public record TaskCommand(
   }
 
   /**
-   * The command of the running JVM: its {@code java}, class path and {@code ai.djl.*} system
-   * properties (e.g. offline mode).
+   * The command of the running JVM: its {@code java}, class path, {@code ai.djl.*} system
+   * properties (e.g. offline mode) and its garbage collector choice (the launcher's serial
+   * collector, docs/execution.md "Memory"), so that a job runs as the submitting process does.
    */
   public static TaskCommand ofThisJvm(
       String mainClass,
@@ -55,6 +57,9 @@ public record TaskCommand(
               }
             });
     List<String> jvm = new ArrayList<>();
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.matches("-XX:\\+Use\\w*GC"))
+        .forEach(jvm::add);
     djl.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
     return new TaskCommand(
         java,

@@ -1,6 +1,10 @@
 package io.conceptrace.dsl;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ActivationConcept;
@@ -426,6 +430,43 @@ final class ConceptsBinder {
       return Optional.empty();
     }
     return Optional.of(new Reference.TorchScript(module, output.get(), sha256));
+  }
+
+  /**
+   * {@code merged} with every activation concept's {@code reference.checkpoint} as the absolute
+   * path it names now, for a text read from elsewhere ({@link ExperimentLoader#resolvedText}, the
+   * Slurm snapshot): a relative name is relative to the file that wrote it, which the text no
+   * longer is. Anything malformed is left for the load to report.
+   */
+  static Config absoluteCheckpointReferences(Config merged, Path experimentFile) {
+    if (!merged.hasPath("concepts")
+        || merged.getValue("concepts").valueType() != ConfigValueType.OBJECT) {
+      return merged;
+    }
+    Config out = merged;
+    for (String name : merged.getObject("concepts").keySet()) {
+      ConfigValue concept = merged.getObject("concepts").get(name);
+      if (!(concept instanceof ConfigObject c)
+          || !(c.get("reference") instanceof ConfigObject reference)
+          || reference.get("checkpoint") == null
+          || reference.get("checkpoint").valueType() != ConfigValueType.STRING) {
+        continue;
+      }
+      ConfigValue value = reference.get("checkpoint");
+      Path written = Path.of((String) value.unwrapped());
+      if (written.isAbsolute()) {
+        continue;
+      }
+      String origin = value.origin().filename();
+      Path dir =
+          Path.of(origin != null ? origin : experimentFile.toString()).normalize().getParent();
+      Path absolute = (dir == null ? written : dir.resolve(written)).toAbsolutePath().normalize();
+      out =
+          out.withValue(
+              ConfigUtil.joinPath("concepts", name, "reference", "checkpoint"),
+              ConfigValueFactory.fromAnyRef(absolute.toString(), value.origin().description()));
+    }
+    return out;
   }
 
   /**

@@ -140,8 +140,9 @@ public final class ExperimentLoader {
    * bundled defaults filled in. Loading that text with no overrides gives the same experiment and
    * the same cell ids, whatever happens to the original file afterwards: what a Slurm job reads
    * (like the composed config Hydra hands each job). Nothing is validated or evaluated here, except
-   * that {@code model.checkpoints} becomes the list of absolute paths it names (relative names and
-   * globs are relative to the files that wrote them, which the text no longer is).
+   * that {@code model.checkpoints} becomes the list of absolute paths it names, and an activation
+   * concept's {@code reference.checkpoint} the absolute path (relative names and globs are relative
+   * to the files that wrote them, which the text no longer is).
    */
   public String resolvedText(Path file) {
     List<Problem> problems = new ArrayList<>();
@@ -151,9 +152,11 @@ public final class ExperimentLoader {
     }
     try {
       Config merged =
-          CheckpointsBinder.absolute(
-              withConceptDefaults(
-                  user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults())),
+          ConceptsBinder.absoluteCheckpointReferences(
+              CheckpointsBinder.absolute(
+                  withConceptDefaults(
+                      user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults())),
+                  file),
               file);
       return merged
           .root()

@@ -183,6 +183,35 @@ class ActivationConceptMatrixTest {
                         "concepts.ck.reference.checkpoint: no such checkpoint file: " + missing));
   }
 
+  @Test
+  void theSlurmSnapshotOfACheckpointReferenceNamesTheSameFileFromAnyDirectory(@TempDir Path tmp)
+      throws Exception {
+    Files.createDirectories(tmp.resolve("models"));
+    SmallCnnSafetensors.write(tmp.resolve("models/ref.safetensors"), 0.5, 1);
+    Path study =
+        Files.writeString(
+            tmp.resolve("study.conf"),
+            "include file(\""
+                + CellHashStabilityTest.SMALL.toAbsolutePath()
+                + "\")\nconcepts.ck { kind = activation, reference { checkpoint ="
+                + " models/ref.safetensors }, layer = layer1, channels = [1], fraction = 0.1 }\n");
+    ExperimentLoader loader =
+        new ExperimentLoader(
+            new ExperimentLoader.Options(List.of(), false, false, false), Optional.empty());
+    String original =
+        only(new MatrixExpander(Optional.empty()).expand(loader.load(study)), "concept ck").id();
+    Path elsewhere = Files.createDirectories(tmp.resolve("jobs/deep"));
+    Path snapshot =
+        Files.writeString(elsewhere.resolve("snapshot.conf"), loader.resolvedText(study));
+    Experiment fromSnapshot = loader.load(snapshot);
+    assertThat(fromSnapshot.concepts().get("ck").activation().orElseThrow().reference())
+        .isInstanceOfSatisfying(
+            Experiment.Reference.Checkpoint.class,
+            k -> assertThat(k.file()).isEqualTo(tmp.resolve("models/ref.safetensors")));
+    assertThat(only(new MatrixExpander(Optional.empty()).expand(fromSnapshot), "concept ck").id())
+        .isEqualTo(original);
+  }
+
   private static String checkpoint(Path file) {
     return "concepts.ck { kind = activation, reference { checkpoint = \""
         + file

@@ -1,12 +1,10 @@
 package io.conceptrace.dsl.matrix;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.ExperimentException;
 import io.conceptrace.dsl.ExperimentLoader;
-import io.conceptrace.dsl.Problem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,16 +110,8 @@ class ActivationConceptMatrixTest {
                 + missing
                 + " is not there, so its content hash is not in the concept cells' ids yet;"
                 + " ctrace run needs the file");
-    assertThatThrownBy(() -> load(true, List.of(torchScript(missing))))
-        .isInstanceOfSatisfying(
-            ExperimentException.class,
-            e ->
-                assertThat(e.problems())
-                    .extracting(Problem::toString)
-                    .singleElement()
-                    .asString()
-                    .endsWith(
-                        "concepts.ts.reference.torchscript: no such TorchScript file: " + missing));
+    assertThat(onlyProblem(() -> load(true, List.of(torchScript(missing)))))
+        .endsWith("concepts.ts.reference.torchscript: no such TorchScript file: " + missing);
   }
 
   @Test
@@ -145,42 +135,22 @@ class ActivationConceptMatrixTest {
     // A file of another width does not fit the study's architecture: one line at validate.
     Path narrow = tmp.resolve("narrow.safetensors");
     SmallCnnSafetensors.write(narrow, 0.25, 1);
-    assertThatThrownBy(() -> load(false, List.of(checkpoint(narrow))))
-        .isInstanceOfSatisfying(
-            ExperimentException.class,
-            e ->
-                assertThat(e.problems())
-                    .extracting(Problem::toString)
-                    .singleElement()
-                    .asString()
-                    .contains("concepts.ck.reference.checkpoint: " + narrow + " does not fit")
-                    .contains("mis-shaped keys"));
+    assertThat(onlyProblem(() -> load(false, List.of(checkpoint(narrow)))))
+        .contains("concepts.ck.reference.checkpoint: " + narrow + " does not fit")
+        .contains("mis-shaped keys");
     // The study's layer catalogue bounds the channels.
-    assertThatThrownBy(() -> load(false, List.of(checkpoint(a), "concepts.ck.channels = [2, 999]")))
-        .isInstanceOfSatisfying(
-            ExperimentException.class,
-            e ->
-                assertThat(e.problems())
-                    .extracting(Problem::toString)
-                    .singleElement()
-                    .asString()
-                    .contains("channel 999 is out of range for layer1"));
+    assertThat(
+            onlyProblem(
+                () -> load(false, List.of(checkpoint(a), "concepts.ck.channels = [2, 999]"))))
+        .contains("channel 999 is out of range for layer1");
     // Missing: plan notes it, run refuses.
     Path missing = tmp.resolve("absent.safetensors");
     assertThat(expand(checkpoint(missing)).notes())
         .singleElement()
         .asString()
         .startsWith("concepts.ck.reference.checkpoint: " + missing + " is not there");
-    assertThatThrownBy(() -> load(true, List.of(checkpoint(missing))))
-        .isInstanceOfSatisfying(
-            ExperimentException.class,
-            e ->
-                assertThat(e.problems())
-                    .extracting(Problem::toString)
-                    .singleElement()
-                    .asString()
-                    .endsWith(
-                        "concepts.ck.reference.checkpoint: no such checkpoint file: " + missing));
+    assertThat(onlyProblem(() -> load(true, List.of(checkpoint(missing)))))
+        .endsWith("concepts.ck.reference.checkpoint: no such checkpoint file: " + missing);
   }
 
   @Test
@@ -210,6 +180,17 @@ class ActivationConceptMatrixTest {
             k -> assertThat(k.file()).isEqualTo(tmp.resolve("models/ref.safetensors")));
     assertThat(only(new MatrixExpander(Optional.empty()).expand(fromSnapshot), "concept ck").id())
         .isEqualTo(original);
+  }
+
+  /** The one problem that loading reports, as the user sees it (FILE:LINE: key: message). */
+  private static String onlyProblem(Runnable load) {
+    try {
+      load.run();
+    } catch (ExperimentException e) {
+      assertThat(e.problems()).hasSize(1);
+      return e.problems().get(0).toString();
+    }
+    throw new AssertionError("the experiment loaded without a problem");
   }
 
   private static String checkpoint(Path file) {

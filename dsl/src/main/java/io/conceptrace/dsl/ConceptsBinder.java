@@ -345,23 +345,6 @@ final class ConceptsBinder {
     }
   }
 
-  /** The file's SHA-256, hex, read in chunks (a reference network can be large). */
-  private static String sha256(Path file) throws IOException {
-    java.security.MessageDigest digest;
-    try {
-      digest = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-    try (java.io.InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 16];
-      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return java.util.HexFormat.of().formatHex(digest.digest());
-  }
-
   /**
    * {@code "train-base[i]"}, {@code { torchscript = PATH, layer-output = NAME }} or {@code {
    * checkpoint = PATH }}.
@@ -420,9 +403,9 @@ final class ConceptsBinder {
     Optional<String> sha256 = Optional.empty();
     if (Files.isRegularFile(module)) {
       try {
-        sha256 = Optional.of(sha256(module));
-      } catch (IOException e) {
-        r.problem(path + ".torchscript", "cannot read " + module + ": " + e.getMessage());
+        sha256 = Optional.of(NetworkFiles.contentHash(module));
+      } catch (BadInputException e) {
+        r.problem(path + ".torchscript", e.getMessage());
         return Optional.empty();
       }
     } else if (checkData) {
@@ -499,12 +482,9 @@ final class ConceptsBinder {
     if (Files.isRegularFile(weights)) {
       try {
         NetworkFiles.checkSafetensors(weights, architecture.get());
-        sha256 = Optional.of(sha256(weights));
+        sha256 = Optional.of(NetworkFiles.contentHash(weights));
       } catch (BadInputException e) {
         r.problem(path + ".checkpoint", e.getMessage());
-        return Optional.empty();
-      } catch (IOException e) {
-        r.problem(path + ".checkpoint", "cannot read " + weights + ": " + e.getMessage());
         return Optional.empty();
       }
     } else if (checkData) {

@@ -5,14 +5,10 @@ import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.concept.ActivationConcept;
 import io.conceptrace.core.concept.TorchScriptFeatures;
 import io.conceptrace.core.data.ImageDataset;
-import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
 import io.conceptrace.core.io.Npy;
 import io.conceptrace.core.nn.Mode;
-import io.conceptrace.core.nn.Network;
-import io.conceptrace.core.nn.NetworkFiles;
 import io.conceptrace.core.probe.BatchEncoder;
-import io.conceptrace.core.train.CheckpointNormalization;
 import io.conceptrace.core.train.TrainedModel;
 import io.conceptrace.dsl.Experiment;
 import io.conceptrace.dsl.cell.ConceptCellSpec;
@@ -134,29 +130,17 @@ final class ConceptStage implements StageRunner {
   }
 
   /**
-   * A checkpoint reference's network, read as {@code import-base} reads {@code model.checkpoints}:
-   * the file must be the one planned (its hash is in the cell id), its normalisation is the one in
-   * its metadata or else the study's.
+   * A checkpoint reference's network, read as {@code import-base} reads {@code model.checkpoints}.
    */
   private TrainedModel.Checkpoint checkpoint(Experiment.Reference.Checkpoint k, NDManager manager) {
-    String now = NetworkFiles.contentHash(k.file());
-    if (k.sha256().isEmpty() || !now.equals(k.sha256().get())) {
-      throw new BadInputException(
-          k.file()
-              + " has changed since the study was planned (SHA-256 "
-              + now
-              + ", planned "
-              + k.sha256().orElse("none: the file was not there")
-              + "): plan again");
-    }
-    Normalization normalization =
-        CheckpointNormalization.read(
-                NetworkFiles.safetensorsMetadata(k.file()),
-                k.file(),
-                k.architecture().inputChannels())
-            .orElseGet(data::normalization);
-    Network network = NetworkFiles.readSafetensors(k.file(), k.architecture(), manager);
-    return new TrainedModel.Checkpoint(network, normalization, List.of());
+    ImportStage.Planned planned =
+        ImportStage.readPlanned(
+            k.file(),
+            k.sha256().orElse("none: the file was not there"),
+            k.architecture(),
+            data::normalization,
+            manager);
+    return new TrainedModel.Checkpoint(planned.network(), planned.normalization(), List.of());
   }
 
   static int countAtLeast(double[] scores, double threshold) {

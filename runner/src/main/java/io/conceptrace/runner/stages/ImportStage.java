@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.conceptrace.core.BadInputException;
 import io.conceptrace.core.data.Normalization;
 import io.conceptrace.core.engine.ComputeEngine;
+import io.conceptrace.core.nn.ArchitectureSpec;
 import io.conceptrace.core.nn.Network;
 import io.conceptrace.core.nn.NetworkFiles;
 import io.conceptrace.core.train.CheckpointNormalization;
@@ -14,8 +15,10 @@ import io.conceptrace.runner.exec.CellContext;
 import io.conceptrace.runner.exec.CellFailedException;
 import io.conceptrace.runner.exec.StageRunner;
 import io.conceptrace.store.StoredCell;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code import-base}: a base model trained elsewhere, read from its safetensors file ({@code
@@ -46,25 +49,14 @@ final class ImportStage implements StageRunner {
       Normalization normalization;
       Network network;
       try {
-        String now = NetworkFiles.contentHash(cell.file());
-        if (!now.equals(cell.sha256())) {
-          throw new BadInputException(
-              cell.file()
-                  + " has changed since the study was planned (SHA-256 "
-                  + now
-                  + ", planned "
-                  + cell.sha256()
-                  + "): plan again to import it as a new model");
-        }
-        Optional<Normalization> inFile =
-            CheckpointNormalization.read(
-                NetworkFiles.safetensorsMetadata(cell.file()),
-                cell.file(),
-                cell.architecture().inputChannels());
-        normalization = inFile.orElseGet(data::normalization);
+        Planned planned =
+            readPlanned(
+                cell.file(), cell.sha256(), cell.architecture(), data::normalization, manager);
+        normalization = planned.normalization();
+        network = planned.network();
         ctx.provenance(
-            "checkpoint.normalization", inFile.isPresent() ? "checkpoint metadata" : "study data");
-        network = NetworkFiles.readSafetensors(cell.file(), cell.architecture(), manager);
+            "checkpoint.normalization",
+            planned.normalizationFromFile() ? "checkpoint metadata" : "study data");
       } catch (BadInputException e) {
         throw new CellFailedException(e.getMessage(), e);
       }
@@ -80,5 +72,39 @@ final class ImportStage implements StageRunner {
         return ctx.commit();
       }
     }
+  }
+
+  /** A checkpoint's network and the normalisation its inputs get. */
+  record Planned(Network network, Normalization normalization, boolean normalizationFromFile) {}
+
+  /**
+   * Reads a safetensors checkpoint that a cell id names by content: the file must still have the
+   * hash it had when the study was planned; its normalisation is the one in its metadata, else
+   * {@code study}'s (computed only then). Shared by {@code import-base} and the {@code concept}
+   * cell of a checkpoint reference.
+   *
+   * @throws BadInputException (one line naming the file) for a changed or unreadable file
+   */
+  static Planned readPlanned(
+      Path file,
+      String plannedSha256,
+      ArchitectureSpec architecture,
+      Supplier<Normalization> study,
+      NDManager manager) {
+    String now = NetworkFiles.contentHash(file);
+    if (!now.equals(plannedSha256)) {
+      throw new BadInputException(
+          file
+              + " has changed since the study was planned (SHA-256 "
+              + now
+              + ", planned "
+              + plannedSha256
+              + "): plan again to import it as a new model");
+    }
+    Optional<Normalization> inFile =
+        CheckpointNormalization.read(
+            NetworkFiles.safetensorsMetadata(file), file, architecture.inputChannels());
+    Network network = NetworkFiles.readSafetensors(file, architecture, manager);
+    return new Planned(network, inFile.orElseGet(study), inFile.isPresent());
   }
 }

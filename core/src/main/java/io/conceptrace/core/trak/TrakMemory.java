@@ -8,14 +8,18 @@ import java.util.Optional;
  * projection dimension) and the batching of {@link TrakSpec}, so that a projection that cannot fit
  * is rejected when the experiment file is validated instead of after every probe has trained.
  *
- * <p>It follows what {@link Trak#addModel} allocates: while featurizing, a chunk of per-example
- * gradients (counted twice: an upper bound from when the batches and their concatenation were held
- * together; {@link Trak#featurize} now holds the chunk plus one batch), the projection block (or
- * the whole cached matrix) and the chunk's projected features (twice: the tensor and its Java
- * copy); while forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
+ * <p>It follows what {@link Trak#addModel} allocates. While featurizing, {@link Trak#featurize}
+ * gathers a chunk of per-example gradients batch by batch: each batch's gradients are copied into
+ * the chunk's array and freed, so the chunk is held once, plus one batch while it is copied in
+ * (none when the chunk is one batch, which becomes the chunk itself). Then the chunk is projected:
+ * the chunk, the projection block (or the whole cached matrix, which stays alive from the first
+ * chunk on, so it is also there while the next chunk is gathered) and the chunk's projected
+ * features (twice: the tensor and its Java copy). The featurization peak is the larger of the two
+ * moments. While forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
  * array, the Cholesky factor's inverse and the product of its transpose with it). The phases do not
  * overlap, so the peak is the larger of the two. Features and scores live in files and do not
- * count.
+ * count, nor do the temporaries of one batch's gradient computation (the network's activations and
+ * their gradients), which are model-dependent and freed before the batch is copied.
  *
  * @param parameters P
  * @param projectionDim k
@@ -58,25 +62,31 @@ public record TrakMemory(
     int k = spec.projection() == ProjectionKind.NONE ? (int) parameters : spec.projectionDim();
     long chunk =
         Math.min(examples, chunkExamples(parameters, spec.batchSize(), spec.gradientBufferBytes()));
-    long gradients = 2 * chunk * parameters * Float.BYTES;
+    long gradientChunk = chunk * parameters * Float.BYTES;
+    // One batch beside the chunk while it is copied in; a one-batch chunk is that batch.
+    long batchBeside = chunk > spec.batchSize() ? spec.batchSize() * parameters * Float.BYTES : 0;
     long features = 2 * chunk * k * (long) Float.BYTES;
     long matrix = parameters * k * (long) Float.BYTES;
     long projection;
+    boolean cached = false;
     if (spec.projection() == ProjectionKind.NONE) {
       projection = 0;
     } else if (spec.projection() == ProjectionKind.SPARSE_JL) {
       // a block of gradient columns copied to the heap, and its rows' columns and entries
-      projection = 2 * Math.min(spec.projectionBlockBytes(), chunk * parameters * Float.BYTES);
+      projection = 2 * Math.min(spec.projectionBlockBytes(), gradientChunk);
     } else if (matrix <= spec.projectionCacheBytes()) {
       projection = matrix;
+      cached = true;
     } else {
       long tileBytes = (long) RandomProjector.TILE_ROWS * k * Float.BYTES;
       long tiles = (parameters + RandomProjector.TILE_ROWS - 1) / RandomProjector.TILE_ROWS;
       long tilesPerBlock = Math.max(1, Math.min(tiles, spec.projectionBlockBytes() / tileBytes));
       projection = tilesPerBlock * tileBytes;
     }
+    long gathering = gradientChunk + batchBeside + (cached ? matrix : 0);
+    long projecting = gradientChunk + projection + features;
     long kernel = 4L * k * k * Double.BYTES;
-    return new TrakMemory(parameters, k, gradients + projection + features, kernel);
+    return new TrakMemory(parameters, k, Math.max(gathering, projecting), kernel);
   }
 
   /**

@@ -10,9 +10,10 @@ class TrakMemoryTest {
   @Test
   void aSmallProjectionIsBoundedByTheTrainingSetAndCachesItsMatrix() {
     // P = 1000, k = 512, batches of 64 over 2,000 images: the 1 GiB gradient buffer would hold
-    // 268,416 examples, so the chunk is the whole training set.
+    // 268,416 examples, so the chunk is the whole training set, held once; projecting it (with its
+    // features twice) costs more than the one batch held beside it while it was gathered.
     TrakMemory m = TrakMemory.estimate(1000, 2000, TrakSpec.defaults(512).withBatchSize(64));
-    long gradients = 2L * 2000 * 1000 * 4;
+    long gradients = 2000L * 1000 * 4;
     long features = 2L * 2000 * 512 * 4;
     long matrix = 1000L * 512 * 4; // under the 1 GiB cache bound: held whole
     assertThat(m.featurizeBytes()).isEqualTo(gradients + matrix + features);
@@ -29,7 +30,7 @@ class TrakMemoryTest {
         TrakMemory.estimate(1_000_000, Long.MAX_VALUE, TrakSpec.defaults(40_000).withBatchSize(32));
     long tile = 256L * 40_000 * 4;
     long chunk = 32L * (1024 * MIB / (1_000_000L * 4 * 32)); // 8 batches of 32
-    long featurize = 2 * chunk * 1_000_000 * 4 + (256 * MIB / tile) * tile + 2 * chunk * 40_000 * 4;
+    long featurize = chunk * 1_000_000 * 4 + (256 * MIB / tile) * tile + 2 * chunk * 40_000 * 4;
     assertThat(m.featurizeBytes()).isEqualTo(featurize);
     assertThat(m.kernelBytes()).isEqualTo(4L * 40_000 * 40_000 * 8);
     assertThat(m.problem("at layer3", 16_000_000_000L, "this machine's memory"))
@@ -38,6 +39,22 @@ class TrakMemoryTest {
                 + " memory, more than this machine's memory (16.0 GB); lower the projection"
                 + " dimension");
     assertThat(m.problem("at layer3", 64_000_000_000L, "this machine's memory")).isEmpty();
+  }
+
+  @Test
+  void whileGatheringTheChunkHoldsOneBatchBesideItAndTheCachedMatrix() {
+    // P = 100,000, k = 16, batches of 32 over 64 images: one chunk of two batches. Gathering holds
+    // the chunk (25.6 MB), the batch being copied in (12.8 MB) and the matrix cached since the
+    // first chunk (6.4 MB); projecting holds the chunk, the matrix and the features (8 KB): less.
+    TrakMemory m = TrakMemory.estimate(100_000, 64, TrakSpec.defaults(16).withBatchSize(32));
+    long chunk = 64L * 100_000 * 4;
+    long batch = 32L * 100_000 * 4;
+    long matrix = 100_000L * 16 * 4;
+    assertThat(m.featurizeBytes()).isEqualTo(chunk + batch + matrix);
+
+    // A chunk of one batch is that batch's array: nothing beside it.
+    TrakMemory one = TrakMemory.estimate(100_000, 32, TrakSpec.defaults(16).withBatchSize(32));
+    assertThat(one.featurizeBytes()).isEqualTo(batch + matrix + 2L * 32 * 16 * 4);
   }
 
   @Test

@@ -46,6 +46,9 @@ import java.util.stream.Stream;
 final class ConceptsBinder {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
+  /** The keys of a concept's {@code reference} object that name a file. */
+  private static final List<String> REFERENCE_FILES = List.of("checkpoint", "torchscript");
+
   private final ConfigReader r;
   private final ListReader lists;
   private final Blocks blocks;
@@ -420,9 +423,6 @@ final class ConceptsBinder {
     }
     return Optional.of(new Reference.TorchScript(module, output.get(), sha256));
   }
-
-  /** The keys of a concept's {@code reference} object that name a file. */
-  private static final List<String> REFERENCE_FILES = List.of("checkpoint", "torchscript");
 
   /**
    * {@code merged} with every activation concept's {@code reference.checkpoint} and {@code

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -45,12 +44,11 @@ final class CheckpointsBinder {
     if (r.isNull(KEY)) {
       return List.of();
     }
-    Path fallbackDir = directoryOf(experimentFile.toString());
     ConfigValue value = r.config().getValue(KEY);
     List<Path> files = new ArrayList<>();
     if (value.valueType() == ConfigValueType.STRING) {
       String written = (String) value.unwrapped();
-      Path dir = directoryOf(value, fallbackDir);
+      Path dir = WrittenPath.directory(value, experimentFile);
       if (isGlob(written)) {
         List<Path> matches = glob(dir, written);
         if (matches.isEmpty()) {
@@ -65,7 +63,7 @@ final class CheckpointsBinder {
         }
         files.addAll(matches);
       } else {
-        Path file = dir.resolve(written).normalize();
+        Path file = WrittenPath.resolve(value, experimentFile);
         if (!Files.isRegularFile(file)) {
           r.problem(KEY, "no such file: " + file);
           return List.of();
@@ -81,8 +79,7 @@ final class CheckpointsBinder {
           ok = false;
           continue;
         }
-        Path file =
-            directoryOf(element, fallbackDir).resolve((String) element.unwrapped()).normalize();
+        Path file = WrittenPath.resolve(element, experimentFile);
         if (!Files.isRegularFile(file)) {
           r.problemAt(at, KEY, "no such file: " + file);
           ok = false;
@@ -136,13 +133,15 @@ final class CheckpointsBinder {
     if (!merged.hasPath(KEY)) {
       return merged;
     }
-    Path fallbackDir = directoryOf(experimentFile.toString());
     ConfigValue value = merged.getValue(KEY);
     List<String> paths = new ArrayList<>();
     if (value.valueType() == ConfigValueType.STRING) {
       String written = (String) value.unwrapped();
-      Path dir = directoryOf(value, fallbackDir);
-      List<Path> files = isGlob(written) ? glob(dir, written) : List.of(dir.resolve(written));
+      Path dir = WrittenPath.directory(value, experimentFile);
+      List<Path> files =
+          isGlob(written)
+              ? glob(dir, written)
+              : List.of(WrittenPath.resolve(value, experimentFile));
       if (files.isEmpty()) {
         return merged; // not an empty list, which would mean "train"
       }
@@ -152,8 +151,7 @@ final class CheckpointsBinder {
         if (element.valueType() != ConfigValueType.STRING) {
           return merged;
         }
-        Path f = directoryOf(element, fallbackDir).resolve((String) element.unwrapped());
-        paths.add(f.toAbsolutePath().normalize().toString());
+        paths.add(WrittenPath.absolute(element, experimentFile).toString());
       }
     } else {
       return merged;
@@ -210,19 +208,6 @@ final class CheckpointsBinder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + base, e);
     }
-  }
-
-  /** The directory of the file that wrote {@code value}, else {@code fallback}. */
-  private static Path directoryOf(ConfigValue value, Path fallback) {
-    return Optional.ofNullable(value.origin().filename())
-        .map(CheckpointsBinder::directoryOf)
-        .orElse(fallback);
-  }
-
-  /** The directory of a file as named (relative names stay relative, as the user wrote them). */
-  private static Path directoryOf(String file) {
-    Path parent = Path.of(file).normalize().getParent();
-    return parent == null ? Path.of("") : parent;
   }
 
   private static SourcePosition position(ConfigReader r, ConfigValue element) {

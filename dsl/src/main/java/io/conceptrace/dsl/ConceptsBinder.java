@@ -46,6 +46,9 @@ import java.util.stream.Stream;
 final class ConceptsBinder {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
+  /** The keys of a concept's {@code reference} object that name a file. */
+  private static final List<String> REFERENCE_FILES = List.of("checkpoint", "torchscript");
+
   private final ConfigReader r;
   private final ListReader lists;
   private final Blocks blocks;
@@ -53,6 +56,7 @@ final class ConceptsBinder {
   private final boolean checkData;
   private final Optional<ArchitectureSpec> architecture;
   private final int ensemble;
+  private final Path experimentFile;
 
   /**
    * @param checkData whether folders (and TorchScript references) must exist and image-folder class
@@ -60,6 +64,8 @@ final class ConceptsBinder {
    * @param architecture the base models' architecture, whose layer catalogue an activation
    *     concept's {@code train-base[i]} reference is checked against (empty after a model problem)
    * @param ensemble {@code training.ensemble}: the base models a reference may name
+   * @param experimentFile the experiment file, which a reference file's relative name written
+   *     outside any file ({@code --set}, the environment) is relative to ({@link WrittenPath})
    */
   ConceptsBinder(
       ConfigReader r,
@@ -68,7 +74,8 @@ final class ConceptsBinder {
       Data data,
       boolean checkData,
       Optional<ArchitectureSpec> architecture,
-      int ensemble) {
+      int ensemble,
+      Path experimentFile) {
     this.r = r;
     this.lists = lists;
     this.blocks = blocks;
@@ -76,6 +83,7 @@ final class ConceptsBinder {
     this.checkData = checkData;
     this.architecture = architecture;
     this.ensemble = ensemble;
+    this.experimentFile = experimentFile;
   }
 
   /** Every concept, sorted by name (HOCON objects do not keep the order of the file). */
@@ -399,7 +407,8 @@ final class ConceptsBinder {
     if (file.isEmpty() || output.isEmpty()) {
       return Optional.empty();
     }
-    Path module = Path.of(file.get());
+    // Relative to the file that writes the key, as model.checkpoints' paths are.
+    Path module = WrittenPath.resolve(r.config().getValue(path + ".torchscript"), experimentFile);
     Optional<String> sha256 = Optional.empty();
     if (Files.isRegularFile(module)) {
       try {
@@ -416,12 +425,13 @@ final class ConceptsBinder {
   }
 
   /**
-   * {@code merged} with every activation concept's {@code reference.checkpoint} as the absolute
-   * path it names now, for a text read from elsewhere ({@link ExperimentLoader#resolvedText}, the
-   * Slurm snapshot): a relative name is relative to the file that wrote it, which the text no
-   * longer is. Anything malformed is left for the load to report.
+   * {@code merged} with every activation concept's {@code reference.checkpoint} and {@code
+   * reference.torchscript} as the absolute path it names now, for a text read from elsewhere
+   * ({@link ExperimentLoader#resolvedText}, the Slurm snapshot): a relative name is relative to the
+   * file that wrote it, which the text no longer is. Anything malformed is left for the load to
+   * report.
    */
-  static Config absoluteCheckpointReferences(Config merged, Path experimentFile) {
+  static Config absoluteReferenceFiles(Config merged, Path experimentFile) {
     if (!merged.hasPath("concepts")
         || merged.getValue("concepts").valueType() != ConfigValueType.OBJECT) {
       return merged;
@@ -430,24 +440,21 @@ final class ConceptsBinder {
     for (String name : merged.getObject("concepts").keySet()) {
       ConfigValue concept = merged.getObject("concepts").get(name);
       if (!(concept instanceof ConfigObject c)
-          || !(c.get("reference") instanceof ConfigObject reference)
-          || reference.get("checkpoint") == null
-          || reference.get("checkpoint").valueType() != ConfigValueType.STRING) {
+          || !(c.get("reference") instanceof ConfigObject reference)) {
         continue;
       }
-      ConfigValue value = reference.get("checkpoint");
-      Path written = Path.of((String) value.unwrapped());
-      if (written.isAbsolute()) {
-        continue;
+      for (String key : REFERENCE_FILES) {
+        ConfigValue value = reference.get(key);
+        if (value == null || value.valueType() != ConfigValueType.STRING) {
+          continue;
+        }
+        out =
+            out.withValue(
+                ConfigUtil.joinPath("concepts", name, "reference", key),
+                ConfigValueFactory.fromAnyRef(
+                    WrittenPath.absolute(value, experimentFile).toString(),
+                    value.origin().description()));
       }
-      String origin = value.origin().filename();
-      Path dir =
-          Path.of(origin != null ? origin : experimentFile.toString()).normalize().getParent();
-      Path absolute = (dir == null ? written : dir.resolve(written)).toAbsolutePath().normalize();
-      out =
-          out.withValue(
-              ConfigUtil.joinPath("concepts", name, "reference", "checkpoint"),
-              ConfigValueFactory.fromAnyRef(absolute.toString(), value.origin().description()));
     }
     return out;
   }
@@ -471,13 +478,8 @@ final class ConceptsBinder {
     if (file.isEmpty() || architecture.isEmpty()) {
       return Optional.empty();
     }
-    Path weights = Path.of(file.get());
     // Relative to the file that writes the key, as model.checkpoints' paths are.
-    String origin = r.config().getValue(path + ".checkpoint").origin().filename();
-    Path dir = origin == null ? null : Path.of(origin).normalize().getParent();
-    if (!weights.isAbsolute() && dir != null) {
-      weights = dir.resolve(weights).normalize();
-    }
+    Path weights = WrittenPath.resolve(r.config().getValue(path + ".checkpoint"), experimentFile);
     Optional<String> sha256 = Optional.empty();
     if (Files.isRegularFile(weights)) {
       try {

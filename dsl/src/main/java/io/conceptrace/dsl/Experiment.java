@@ -172,6 +172,7 @@ public record Experiment(
      * {@code reference { torchscript = PATH, layer-output = NAME }}: an exported module whose
      * output is the feature map of the layer it is named after.
      *
+     * @param file the module, resolved like every file an experiment names ({@link WrittenPath})
      * @param sha256 the file's content hash (hex), empty when the file is not there (plan and
      *     validate work without it; {@code ctrace run} refuses)
      */
@@ -188,6 +189,8 @@ public record Experiment(
      * model.*}) trained elsewhere, a safetensors file with torchvision's parameter names (as {@code
      * model.checkpoints} reads them), whose catalogued {@code layer} defines the concept.
      *
+     * @param file the safetensors file, resolved like every file an experiment names ({@link
+     *     WrittenPath})
      * @param sha256 the file's content hash (hex), empty when the file is not there (plan and
      *     validate work without it; {@code ctrace run} refuses)
      */

@@ -141,8 +141,9 @@ public final class ExperimentLoader {
    * the same cell ids, whatever happens to the original file afterwards: what a Slurm job reads
    * (like the composed config Hydra hands each job). Nothing is validated or evaluated here, except
    * that {@code model.checkpoints} becomes the list of absolute paths it names, and an activation
-   * concept's {@code reference.checkpoint} the absolute path (relative names and globs are relative
-   * to the files that wrote them, which the text no longer is).
+   * concept's {@code reference.checkpoint} or {@code reference.torchscript} the absolute path
+   * (relative names and globs are relative to the files that wrote them, which the text no longer
+   * is: {@link WrittenPath}).
    */
   public String resolvedText(Path file) {
     List<Problem> problems = new ArrayList<>();
@@ -152,7 +153,7 @@ public final class ExperimentLoader {
     }
     try {
       Config merged =
-          ConceptsBinder.absoluteCheckpointReferences(
+          ConceptsBinder.absoluteReferenceFiles(
               CheckpointsBinder.absolute(
                   withConceptDefaults(
                       user.withFallback(defaults()).resolve(ConfigResolveOptions.defaults())),
@@ -268,7 +269,8 @@ public final class ExperimentLoader {
     Optional<ArchitectureSpec> spec = ModelBinder.architecture(r, data, model);
     spec.ifPresent(s -> CheckpointsBinder.checkContents(r, model.checkpoints(), s));
     Map<String, Concept> concepts =
-        new ConceptsBinder(r, lists, blocks, data, options.checkData(), spec, training.ensemble())
+        new ConceptsBinder(
+                r, lists, blocks, data, options.checkData(), spec, training.ensemble(), file)
             .bind();
     Probes probes = ProbesBinder.bind(r, lists, spec);
     Attribution attribution = AttributionBinder.bind(r, lists, spec);

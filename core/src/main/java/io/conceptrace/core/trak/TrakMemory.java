@@ -8,14 +8,23 @@ import java.util.Optional;
  * projection dimension) and the batching of {@link TrakSpec}, so that a projection that cannot fit
  * is rejected when the experiment file is validated instead of after every probe has trained.
  *
- * <p>It follows what {@link Trak#addModel} allocates: while featurizing, a chunk of per-example
- * gradients (counted twice: an upper bound from when the batches and their concatenation were held
- * together; {@link Trak#featurize} now holds the chunk plus one batch), the projection block (or
- * the whole cached matrix) and the chunk's projected features (twice: the tensor and its Java
- * copy); while forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
+ * <p>It follows what {@link Trak#addModel} allocates. While featurizing, {@link Trak#featurize}
+ * gathers a chunk of per-example gradients batch by batch: each batch's gradients are copied into
+ * the chunk's array and freed, so the chunk is held once, plus one batch while it is copied in
+ * (none when the chunk is one batch, which becomes the chunk itself). Then each projector of the
+ * model projects the chunk in turn: R of them ({@code attribution.projections}), twice as many with
+ * one projection (the stability replica's own seeds). A dense projector keeps, from its first chunk
+ * until the model is done, the direct buffer it generates its rows in (one block) and, when the
+ * whole matrix fits the cache bound, the cached matrix too; so every projector's is there while the
+ * last one projects, and while the next chunk is gathered. Projecting adds the chunk's projected
+ * features (twice: the tensor and its Java copy) and, for sparse-jl, the block of gradient columns
+ * copied to the heap and its rows' columns and entries. The featurization peak is the larger of the
+ * two moments. While forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
  * array, the Cholesky factor's inverse and the product of its transpose with it). The phases do not
  * overlap, so the peak is the larger of the two. Features and scores live in files and do not
- * count.
+ * count, nor do the temporaries of one batch's gradient computation (the network's activations and
+ * their gradients, model-dependent and freed before the batch is copied) or grad-cos's normalised
+ * copy of the features.
  *
  * @param parameters P
  * @param projectionDim k
@@ -34,6 +43,15 @@ public record TrakMemory(
   /** The peak of the two phases. */
   public long peakBytes() {
     return Math.max(featurizeBytes, kernelBytes);
+  }
+
+  /**
+   * The projectors {@link Trak#addModel} projects each model's gradients with, for a method that
+   * featurizes (the others need no estimate): R, twice R with the stability replica (R = 1).
+   */
+  static int projectors(TrakSpec spec) {
+    int r = Trak.projectionsPerModel(spec);
+    return Trak.replicaProjection(spec, AttributionMethod.TRAK) ? 2 * r : r;
   }
 
   /** Examples whose gradients are gathered and projected at once (see {@link Trak#featurize}). */
@@ -58,25 +76,33 @@ public record TrakMemory(
     int k = spec.projection() == ProjectionKind.NONE ? (int) parameters : spec.projectionDim();
     long chunk =
         Math.min(examples, chunkExamples(parameters, spec.batchSize(), spec.gradientBufferBytes()));
-    long gradients = 2 * chunk * parameters * Float.BYTES;
+    long gradientChunk = chunk * parameters * Float.BYTES;
+    // One batch beside the chunk while it is copied in; a one-batch chunk is that batch.
+    long batchBeside = chunk > spec.batchSize() ? spec.batchSize() * parameters * Float.BYTES : 0;
     long features = 2 * chunk * k * (long) Float.BYTES;
     long matrix = parameters * k * (long) Float.BYTES;
-    long projection;
+    int projectors = projectors(spec);
+    long keptPerProjector; // from a projector's first chunk to the end of the model
+    long whileProjecting; // freed when the projection returns
     if (spec.projection() == ProjectionKind.NONE) {
-      projection = 0;
+      keptPerProjector = 0;
+      whileProjecting = 0;
     } else if (spec.projection() == ProjectionKind.SPARSE_JL) {
-      // a block of gradient columns copied to the heap, and its rows' columns and entries
-      projection = 2 * Math.min(spec.projectionBlockBytes(), chunk * parameters * Float.BYTES);
-    } else if (matrix <= spec.projectionCacheBytes()) {
-      projection = matrix;
+      keptPerProjector = 0;
+      whileProjecting = 2 * Math.min(spec.projectionBlockBytes(), gradientChunk);
     } else {
       long tileBytes = (long) RandomProjector.TILE_ROWS * k * Float.BYTES;
       long tiles = (parameters + RandomProjector.TILE_ROWS - 1) / RandomProjector.TILE_ROWS;
       long tilesPerBlock = Math.max(1, Math.min(tiles, spec.projectionBlockBytes() / tileBytes));
-      projection = tilesPerBlock * tileBytes;
+      long scratch = Math.min(tilesPerBlock * tileBytes, matrix);
+      keptPerProjector = scratch + (matrix <= spec.projectionCacheBytes() ? matrix : 0);
+      whileProjecting = 0;
     }
+    long kept = projectors * keptPerProjector;
+    long gathering = gradientChunk + batchBeside + kept;
+    long projecting = gradientChunk + kept + whileProjecting + features;
     long kernel = 4L * k * k * Double.BYTES;
-    return new TrakMemory(parameters, k, gradients + projection + features, kernel);
+    return new TrakMemory(parameters, k, Math.max(gathering, projecting), kernel);
   }
 
   /**

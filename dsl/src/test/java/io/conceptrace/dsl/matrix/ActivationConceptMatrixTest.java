@@ -180,6 +180,97 @@ class ActivationConceptMatrixTest {
             k -> assertThat(k.file()).isEqualTo(tmp.resolve("models/ref.safetensors")));
     assertThat(only(new MatrixExpander(Optional.empty()).expand(fromSnapshot), "concept ck").id())
         .isEqualTo(original);
+    // Set outside any file, the name is relative to the experiment file's directory.
+    Experiment set =
+        new ExperimentLoader(
+                new ExperimentLoader.Options(
+                    List.of("concepts.ck.reference.checkpoint = models/ref.safetensors"),
+                    false,
+                    false,
+                    false),
+                Optional.empty())
+            .load(study);
+    assertThat(set.concepts().get("ck").activation().orElseThrow().reference())
+        .isInstanceOfSatisfying(
+            Experiment.Reference.Checkpoint.class,
+            k -> assertThat(k.file()).isEqualTo(tmp.resolve("models/ref.safetensors")));
+  }
+
+  @Test
+  void aTorchScriptReferenceIsRelativeToTheFileThatWritesItFromAnyDirectory(@TempDir Path tmp)
+      throws Exception {
+    // The included file writes a relative name: it names parts/models/m.pt beside that file, not
+    // the decoy beside the study, nor anything in the working directory.
+    Path module = Files.createDirectories(tmp.resolve("parts/models")).resolve("m.pt");
+    Files.writeString(module, "the module");
+    Files.createDirectories(tmp.resolve("models"));
+    Files.writeString(tmp.resolve("models/m.pt"), "a decoy beside the study");
+    Files.writeString(
+        tmp.resolve("parts/concept.conf"),
+        "concepts.ts { kind = activation, reference { torchscript = models/m.pt, layer-output ="
+            + " mixed3a }, channels = [2], fraction = 0.1 }\n");
+    Path study =
+        Files.writeString(
+            tmp.resolve("study.conf"),
+            "include file(\""
+                + CellHashStabilityTest.SMALL.toAbsolutePath()
+                + "\")\ninclude \"parts/concept.conf\"\n");
+    ExperimentLoader loader =
+        new ExperimentLoader(
+            new ExperimentLoader.Options(List.of(), false, true, false), Optional.empty());
+    Experiment absolute = loader.load(study);
+    assertThat(torchScriptOf(absolute).file()).isEqualTo(module);
+    assertThat(torchScriptOf(absolute).sha256())
+        .contains(io.conceptrace.core.nn.NetworkFiles.contentHash(module));
+    RunMatrix fromAbsolute = new MatrixExpander(Optional.empty()).expand(absolute);
+    assertThat(fromAbsolute.notes()).isEmpty();
+    String id = only(fromAbsolute, "concept ts").id();
+
+    // The study named as a shell in another working directory names it: the same module, so the
+    // same concept cell (ids hold the module's content hash, not its path).
+    Path relative = Path.of("").toAbsolutePath().relativize(study);
+    assertThat(relative.isAbsolute()).isFalse();
+    Experiment fromHere = loader.load(relative);
+    assertThat(torchScriptOf(fromHere).file().toAbsolutePath().normalize()).isEqualTo(module);
+    assertThat(only(new MatrixExpander(Optional.empty()).expand(fromHere), "concept ts").id())
+        .isEqualTo(id);
+
+    // A value no file wrote (--set, the environment) is relative to the experiment file's
+    // directory, as model.checkpoints' are.
+    Experiment set =
+        new ExperimentLoader(
+                new ExperimentLoader.Options(
+                    List.of("concepts.ts.reference.torchscript = parts/models/m.pt"),
+                    false,
+                    true,
+                    false),
+                Optional.empty())
+            .load(study);
+    assertThat(torchScriptOf(set).file()).isEqualTo(module);
+
+    // The Slurm snapshot names it absolute: a job reading it from another directory gets the
+    // same file and the same concept cell id.
+    String text = loader.resolvedText(relative);
+    assertThat(text).contains(module.toString());
+    Path elsewhere = Files.createDirectories(tmp.resolve("jobs/deep"));
+    Path snapshot = Files.writeString(elsewhere.resolve("snapshot.conf"), text);
+    Experiment fromSnapshot = loader.load(snapshot);
+    assertThat(torchScriptOf(fromSnapshot).file()).isEqualTo(module);
+    assertThat(only(new MatrixExpander(Optional.empty()).expand(fromSnapshot), "concept ts").id())
+        .isEqualTo(id);
+
+    // Missing, the one line names the file looked for.
+    Files.delete(module);
+    assertThat(onlyProblem(() -> loader.load(study)))
+        .isEqualTo(
+            tmp.resolve("parts/concept.conf")
+                + ":1: concepts.ts.reference.torchscript: no such TorchScript file: "
+                + module);
+  }
+
+  private static Experiment.Reference.TorchScript torchScriptOf(Experiment e) {
+    return (Experiment.Reference.TorchScript)
+        e.concepts().get("ts").activation().orElseThrow().reference();
   }
 
   /** The one problem that loading reports, as the user sees it (FILE:LINE: key: message). */

@@ -6,6 +6,7 @@ import io.conceptrace.core.nn.Network;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** A trained base {@link Network} cut at a named layer, evaluated in {@link Mode#EVAL}. */
 public final class NetworkSubnetwork implements Subnetwork {
@@ -35,5 +36,11 @@ public final class NetworkSubnetwork implements Subnetwork {
   @Override
   public NDArray forward(NDArray x, Map<String, NDArray> overrides) {
     return network.forwardTo(x, layer, Mode.EVAL, overrides);
+  }
+
+  @Override
+  public Network.Tapped forwardTapped(
+      NDArray x, Map<String, NDArray> overrides, Set<String> modules) {
+    return network.forwardTapped(x, layer, overrides, modules);
   }
 }

@@ -17,11 +17,27 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The batched (expanded-weight) gradients against the batch-of-1 loop on a real ResNet prefix. */
+/**
+ * Both batched methods (expanded weights, tapped layers) against the batch-of-1 loop on real ResNet
+ * prefixes.
+ */
 class PerExampleGradientsTest {
   private static final int BATCH = 6;
+
+  /** The two exact batched methods. */
+  enum Method {
+    EXPANDED,
+    TAPPED;
+
+    PerExampleGradients of(ConceptModel model, ParameterGroups groups) {
+      return this == EXPANDED
+          ? PerExampleGradients.batched(model, groups)
+          : PerExampleGradients.tapped(model, groups);
+    }
+  }
 
   private static NDManager manager;
   private static Network network;
@@ -66,9 +82,10 @@ class PerExampleGradientsTest {
     manager.close();
   }
 
-  @Test
-  void batchedGradientsLeaveNothingBehindInTheNetworksManager() {
-    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void batchedGradientsLeaveNothingBehindInTheNetworksManager(Method method) {
+    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
     int before = manager.getManagedArrays().size();
     for (int round = 0; round < 3; round++) {
       try (NDManager scope = manager.newSubManager()) {
@@ -82,9 +99,10 @@ class PerExampleGradientsTest {
     assertThat(manager.getManagedArrays()).hasSize(before);
   }
 
-  @Test
-  void batchedGradientsEqualTheLoopIncludingBatchNorm() throws Exception {
-    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void batchedGradientsEqualTheLoopIncludingBatchNorm(Method method) throws Exception {
+    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
     PerExampleGradients loop = PerExampleGradients.loop(model, ParameterGroups.ALL);
     long p =
         network.parameterNamesUpTo("layer1").stream()
@@ -130,8 +148,9 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void pooledProbeGradientsAlsoEqualTheLoop() {
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void pooledProbeGradientsAlsoEqualTheLoop(Method method) {
     float[] w = gaussian(new Random(2), 8);
     ConceptModel pooled =
         new ConceptModel("pooled", model.subnetwork(), new ProbeHead(w, -0.2f, true));
@@ -139,10 +158,7 @@ class PerExampleGradientsTest {
       NDArray xs = x.duplicate();
       xs.attach(scope);
       float[] a =
-          PerExampleGradients.batched(pooled, ParameterGroups.ALL)
-              .compute(xs, labels)
-              .gradients()
-              .toFloatArray();
+          method.of(pooled, ParameterGroups.ALL).compute(xs, labels).gradients().toFloatArray();
       float[] b =
           PerExampleGradients.loop(pooled, ParameterGroups.ALL)
               .compute(xs, labels)
@@ -171,11 +187,12 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient() {
-    PerExampleGradients all = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient(Method method) {
+    PerExampleGradients all = method.of(model, ParameterGroups.ALL);
     ParameterGroups groups = ParameterGroups.parse("layer1+probe");
-    PerExampleGradients some = PerExampleGradients.batched(model, groups);
+    PerExampleGradients some = method.of(model, groups);
     List<String> names = network.parameterNamesUpTo("layer1");
     long before =
         names.stream()
@@ -203,13 +220,55 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void unknownGroupIsAOneLineUserError() {
-    assertThatThrownBy(
-            () -> PerExampleGradients.batched(model, ParameterGroups.parse("layer3+probe")))
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void unknownGroupIsAOneLineUserError(Method method) {
+    assertThatThrownBy(() -> method.of(model, ParameterGroups.parse("layer3+probe")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'layer3' matches no parameter")
         .hasMessageContaining("layer1");
+  }
+
+  /**
+   * The taps of every kind of module the architectures have: a 7×7 stride-2 stem with max-pool, a
+   * stride-2 block with a 1×1 downsample (odd input side, so the strided patches end early), and
+   * the fc layer (the probe then reads the logits).
+   */
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void stridedConvolutionsDownsampleAndLinearEqualTheLoop(Method method) {
+    try (NDManager local = manager.newSubManager()) {
+      Network standard =
+          Network.create(new ArchitectureSpec("resnet10", 0.125, false, 1, 29, 5), local, 4);
+      Random random = new Random(5);
+      for (NDArray b : standard.buffers().values()) {
+        b.addi(local.create(gaussian(random, (int) b.size())).abs().mul(0.3f));
+      }
+      NDArray xs = local.create(gaussian(random, 3 * 29 * 29), new Shape(3, 1, 29, 29));
+      boolean[] y = {true, false, true};
+      for (String layer : List.of("layer2", "layer2.0.downsample.1", "fc")) {
+        long width = standard.forwardTo(xs, layer, io.conceptrace.core.nn.Mode.EVAL).size() / 3;
+        float[] w = gaussian(random, (int) width);
+        ConceptModel m =
+            new ConceptModel(
+                layer, new NetworkSubnetwork(standard, layer), new ProbeHead(w, 0.3f, false));
+        float[] a = method.of(m, ParameterGroups.ALL).compute(xs, y).gradients().toFloatArray();
+        float[] b =
+            PerExampleGradients.loop(m, ParameterGroups.ALL)
+                .compute(xs, y)
+                .gradients()
+                .toFloatArray();
+        assertThat(a).hasSameSizeAs(b);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+          diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
+          norm += b[i] * (double) b[i];
+        }
+        assertThat(norm).as(layer).isGreaterThan(0);
+        assertThat(Math.sqrt(diff / norm)).as("relative error at %s", layer).isLessThan(1e-5);
+      }
+    }
   }
 
   static float[] gaussian(Random r, int n) {

@@ -1,6 +1,8 @@
 package io.conceptrace.core.trak;
 
 import ai.djl.ndarray.NDArray;
+import io.conceptrace.core.nn.LayerCatalog;
+import io.conceptrace.core.nn.LayerInfo;
 import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.util.Collections;
@@ -13,6 +15,7 @@ public final class NetworkSubnetwork implements Subnetwork {
   private final Network network;
   private final String layer;
   private final Map<String, NDArray> parameters;
+  private final long widestActivationValues;
 
   public NetworkSubnetwork(Network network, String layer) {
     this.network = network;
@@ -22,6 +25,14 @@ public final class NetworkSubnetwork implements Subnetwork {
       used.put(name, network.parameters().get(name));
     }
     this.parameters = Collections.unmodifiableMap(used);
+    long widest = 0;
+    for (LayerInfo info : LayerCatalog.layers(network.spec())) {
+      widest = Math.max(widest, info.flatSize());
+      if (info.name().equals(layer)) {
+        break;
+      }
+    }
+    this.widestActivationValues = widest;
   }
 
   public String layer() {
@@ -36,6 +47,11 @@ public final class NetworkSubnetwork implements Subnetwork {
   @Override
   public NDArray forward(NDArray x, Map<String, NDArray> overrides) {
     return network.forwardTo(x, layer, Mode.EVAL, overrides);
+  }
+
+  @Override
+  public long widestActivationValues() {
+    return widestActivationValues;
   }
 
   @Override

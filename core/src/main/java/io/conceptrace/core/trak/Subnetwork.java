@@ -25,6 +25,13 @@ public interface Subnetwork {
   NDArray forward(NDArray x, Map<String, NDArray> overrides);
 
   /**
+   * Values per example of the largest array the forward pass produces (the widest layer output up
+   * to the layer): what sizes the sub-batches of per-example gradients ({@link
+   * ExpandedWeightGradients}). 0 when nothing is computed.
+   */
+  long widestActivationValues();
+
+  /**
    * The layer's output with a {@link LayerTap} on each of {@code modules} (parameter names without
    * their {@code .weight}/{@code .bias}), for per-example gradients from one ordinary backward
    * pass; {@code overrides} shared (not per-example) only.
@@ -45,6 +52,11 @@ public interface Subnetwork {
       @Override
       public NDArray forward(NDArray x, Map<String, NDArray> overrides) {
         return x;
+      }
+
+      @Override
+      public long widestActivationValues() {
+        return 0;
       }
 
       @Override

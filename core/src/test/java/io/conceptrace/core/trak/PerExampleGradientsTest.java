@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -267,6 +268,58 @@ class PerExampleGradientsTest {
         }
         assertThat(norm).as(layer).isGreaterThan(0);
         assertThat(Math.sqrt(diff / norm)).as("relative error at %s", layer).isLessThan(1e-5);
+      }
+    }
+  }
+
+  @Test
+  void cpuSubBatchesKeepTheWidestActivationNearTheCacheAndAGpuTakesTheWholeBatch() {
+    // ResNet-18 small stem at 32 px: 64 x 32 x 32 floats = 256 KiB per example -> 4 per pass.
+    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, false)).isEqualTo(4);
+    // the quickstart's resnet10 w0.125: 8 x 32 x 32 floats = 32 KiB -> 32 per pass
+    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 64, false)).isEqualTo(32);
+    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 10, false)).isEqualTo(10);
+    assertThat(ExpandedWeightGradients.subBatch(1 << 22, 64, false)).isEqualTo(1);
+    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, true)).isEqualTo(64);
+    assertThat(ExpandedWeightGradients.subBatch(0, 64, false)).isEqualTo(64);
+  }
+
+  @Test
+  void subBatchedGradientsEqualTheLoopAndKeepTheExamplesInOrder() {
+    try (NDManager local = manager.newSubManager()) {
+      // width 1.0 at 32 px: the widest activation is 64 x 32 x 32 floats, so a batch of 6 is
+      // computed as 4 + 2 and the rows must come back in the examples' order.
+      Network wide =
+          Network.create(new ArchitectureSpec("resnet10", 1.0, true, 3, 32, 4), local, 8);
+      NetworkSubnetwork sub = new NetworkSubnetwork(wide, "layer1");
+      assertThat(sub.widestActivationValues()).isEqualTo(64 * 32 * 32);
+      assertThat(ExpandedWeightGradients.subBatch(sub.widestActivationValues(), BATCH, false))
+          .isEqualTo(4);
+      Random random = new Random(9);
+      float[] w = gaussian(random, 64 * 32 * 32);
+      for (int i = 0; i < w.length; i++) {
+        w[i] *= 0.01f;
+      }
+      ConceptModel m = new ConceptModel("wide", sub, new ProbeHead(w, 0f, false));
+      NDArray xs = local.create(gaussian(random, BATCH * 3 * 32 * 32), new Shape(BATCH, 3, 32, 32));
+      ParameterGroups groups = ParameterGroups.parse("layer1.0.conv2+probe");
+      PerExampleGradients.Result a = PerExampleGradients.batched(m, groups).compute(xs, labels);
+      PerExampleGradients.Result b = PerExampleGradients.loop(m, groups).compute(xs, labels);
+      float[] ga = a.gradients().toFloatArray();
+      float[] gb = b.gradients().toFloatArray();
+      long p = ga.length / BATCH;
+      for (int i = 0; i < BATCH; i++) {
+        double diff = 0;
+        double norm = 0;
+        for (int j = 0; j < p; j++) {
+          double d = ga[(int) (i * p + j)] - gb[(int) (i * p + j)];
+          diff += d * d;
+          norm += (double) gb[(int) (i * p + j)] * gb[(int) (i * p + j)];
+        }
+        assertThat(norm).as("example %d has a gradient", i).isGreaterThan(0);
+        assertThat(Math.sqrt(diff / norm)).as("relative error of example %d", i).isLessThan(1e-5);
+        assertThat(a.margins()[i])
+            .isCloseTo(b.margins()[i], org.assertj.core.data.Offset.offset(1e-4f));
       }
     }
   }

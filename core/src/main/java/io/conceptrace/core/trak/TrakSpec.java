@@ -59,14 +59,14 @@ public record TrakSpec(
 
   /**
    * The study defaults of the experiment language ({@code attribution.*} in the dsl's {@code
-   * defaults.conf}, which a runner test holds this equal to): Gaussian projection to k dimensions,
-   * seed 0, no ridge, the reference (traker) ensemble rescaling, all parameters, batches of 64;
-   * gathered up to 1 GiB per projection, 256 MiB projection blocks, matrices up to 1 GiB cached,
-   * top/bottom 100.
+   * defaults.conf}, which a runner test holds this equal to): sparse Johnson–Lindenstrauss
+   * projection to k dimensions, seed 0, no ridge, the reference (traker) ensemble rescaling, all
+   * parameters, batches of 64; gathered up to 1 GiB per projection, 256 MiB projection blocks,
+   * matrices up to 1 GiB cached, top/bottom 100.
    */
   public static TrakSpec defaults(int projectionDim) {
     return new TrakSpec(
-        ProjectionKind.GAUSSIAN,
+        ProjectionKind.SPARSE_JL,
         projectionDim,
         0L,
         0.0,

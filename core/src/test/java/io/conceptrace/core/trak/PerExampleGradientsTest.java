@@ -18,10 +18,27 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The batched (expanded-weight) gradients against the batch-of-1 loop on a real ResNet prefix. */
+/**
+ * Both batched methods (expanded weights, tapped layers) against the batch-of-1 loop on real ResNet
+ * prefixes.
+ */
 class PerExampleGradientsTest {
   private static final int BATCH = 6;
+
+  /** The two exact batched methods. */
+  enum Method {
+    EXPANDED,
+    TAPPED;
+
+    PerExampleGradients of(ConceptModel model, ParameterGroups groups) {
+      return this == EXPANDED
+          ? PerExampleGradients.batched(model, groups)
+          : PerExampleGradients.tapped(model, groups);
+    }
+  }
 
   private static NDManager manager;
   private static Network network;
@@ -66,9 +83,10 @@ class PerExampleGradientsTest {
     manager.close();
   }
 
-  @Test
-  void batchedGradientsLeaveNothingBehindInTheNetworksManager() {
-    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void batchedGradientsLeaveNothingBehindInTheNetworksManager(Method method) {
+    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
     int before = manager.getManagedArrays().size();
     for (int round = 0; round < 3; round++) {
       try (NDManager scope = manager.newSubManager()) {
@@ -82,9 +100,10 @@ class PerExampleGradientsTest {
     assertThat(manager.getManagedArrays()).hasSize(before);
   }
 
-  @Test
-  void batchedGradientsEqualTheLoopIncludingBatchNorm() throws Exception {
-    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void batchedGradientsEqualTheLoopIncludingBatchNorm(Method method) throws Exception {
+    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
     PerExampleGradients loop = PerExampleGradients.loop(model, ParameterGroups.ALL);
     long p =
         network.parameterNamesUpTo("layer1").stream()
@@ -130,8 +149,9 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void pooledProbeGradientsAlsoEqualTheLoop() {
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void pooledProbeGradientsAlsoEqualTheLoop(Method method) {
     float[] w = gaussian(new Random(2), 8);
     ConceptModel pooled =
         new ConceptModel("pooled", model.subnetwork(), new ProbeHead(w, -0.2f, true));
@@ -139,10 +159,7 @@ class PerExampleGradientsTest {
       NDArray xs = x.duplicate();
       xs.attach(scope);
       float[] a =
-          PerExampleGradients.batched(pooled, ParameterGroups.ALL)
-              .compute(xs, labels)
-              .gradients()
-              .toFloatArray();
+          method.of(pooled, ParameterGroups.ALL).compute(xs, labels).gradients().toFloatArray();
       float[] b =
           PerExampleGradients.loop(pooled, ParameterGroups.ALL)
               .compute(xs, labels)
@@ -171,11 +188,12 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient() {
-    PerExampleGradients all = PerExampleGradients.batched(model, ParameterGroups.ALL);
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient(Method method) {
+    PerExampleGradients all = method.of(model, ParameterGroups.ALL);
     ParameterGroups groups = ParameterGroups.parse("layer1+probe");
-    PerExampleGradients some = PerExampleGradients.batched(model, groups);
+    PerExampleGradients some = method.of(model, groups);
     List<String> names = network.parameterNamesUpTo("layer1");
     long before =
         names.stream()
@@ -203,13 +221,107 @@ class PerExampleGradientsTest {
     }
   }
 
-  @Test
-  void unknownGroupIsAOneLineUserError() {
-    assertThatThrownBy(
-            () -> PerExampleGradients.batched(model, ParameterGroups.parse("layer3+probe")))
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void unknownGroupIsAOneLineUserError(Method method) {
+    assertThatThrownBy(() -> method.of(model, ParameterGroups.parse("layer3+probe")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'layer3' matches no parameter")
         .hasMessageContaining("layer1");
+  }
+
+  /**
+   * The taps of every kind of module the architectures have: a 7×7 stride-2 stem with max-pool, a
+   * stride-2 block with a 1×1 downsample (odd input side, so the strided patches end early), and
+   * the fc layer (the probe then reads the logits).
+   */
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void stridedConvolutionsDownsampleAndLinearEqualTheLoop(Method method) {
+    try (NDManager local = manager.newSubManager()) {
+      Network standard =
+          Network.create(new ArchitectureSpec("resnet10", 0.125, false, 1, 29, 5), local, 4);
+      Random random = new Random(5);
+      for (NDArray b : standard.buffers().values()) {
+        b.addi(local.create(gaussian(random, (int) b.size())).abs().mul(0.3f));
+      }
+      NDArray xs = local.create(gaussian(random, 3 * 29 * 29), new Shape(3, 1, 29, 29));
+      boolean[] y = {true, false, true};
+      for (String layer : List.of("layer2", "layer2.0.downsample.1", "fc")) {
+        long width = standard.forwardTo(xs, layer, io.conceptrace.core.nn.Mode.EVAL).size() / 3;
+        float[] w = gaussian(random, (int) width);
+        ConceptModel m =
+            new ConceptModel(
+                layer, new NetworkSubnetwork(standard, layer), new ProbeHead(w, 0.3f, false));
+        float[] a = method.of(m, ParameterGroups.ALL).compute(xs, y).gradients().toFloatArray();
+        float[] b =
+            PerExampleGradients.loop(m, ParameterGroups.ALL)
+                .compute(xs, y)
+                .gradients()
+                .toFloatArray();
+        assertThat(a).hasSameSizeAs(b);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+          diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
+          norm += b[i] * (double) b[i];
+        }
+        assertThat(norm).as(layer).isGreaterThan(0);
+        assertThat(Math.sqrt(diff / norm)).as("relative error at %s", layer).isLessThan(1e-5);
+      }
+    }
+  }
+
+  @Test
+  void cpuSubBatchesKeepTheWidestActivationNearTheCacheAndAGpuTakesTheWholeBatch() {
+    // ResNet-18 small stem at 32 px: 64 x 32 x 32 floats = 256 KiB per example -> 4 per pass.
+    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, false)).isEqualTo(4);
+    // the quickstart's resnet10 w0.125: 8 x 32 x 32 floats = 32 KiB -> 32 per pass
+    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 64, false)).isEqualTo(32);
+    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 10, false)).isEqualTo(10);
+    assertThat(ExpandedWeightGradients.subBatch(1 << 22, 64, false)).isEqualTo(1);
+    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, true)).isEqualTo(64);
+    assertThat(ExpandedWeightGradients.subBatch(0, 64, false)).isEqualTo(64);
+  }
+
+  @Test
+  void subBatchedGradientsEqualTheLoopAndKeepTheExamplesInOrder() {
+    try (NDManager local = manager.newSubManager()) {
+      // width 1.0 at 32 px: the widest activation is 64 x 32 x 32 floats, so a batch of 6 is
+      // computed as 4 + 2 and the rows must come back in the examples' order.
+      Network wide =
+          Network.create(new ArchitectureSpec("resnet10", 1.0, true, 3, 32, 4), local, 8);
+      NetworkSubnetwork sub = new NetworkSubnetwork(wide, "layer1");
+      assertThat(sub.widestActivationValues()).isEqualTo(64 * 32 * 32);
+      assertThat(ExpandedWeightGradients.subBatch(sub.widestActivationValues(), BATCH, false))
+          .isEqualTo(4);
+      Random random = new Random(9);
+      float[] w = gaussian(random, 64 * 32 * 32);
+      for (int i = 0; i < w.length; i++) {
+        w[i] *= 0.01f;
+      }
+      ConceptModel m = new ConceptModel("wide", sub, new ProbeHead(w, 0f, false));
+      NDArray xs = local.create(gaussian(random, BATCH * 3 * 32 * 32), new Shape(BATCH, 3, 32, 32));
+      ParameterGroups groups = ParameterGroups.parse("layer1.0.conv2+probe");
+      PerExampleGradients.Result a = PerExampleGradients.batched(m, groups).compute(xs, labels);
+      PerExampleGradients.Result b = PerExampleGradients.loop(m, groups).compute(xs, labels);
+      float[] ga = a.gradients().toFloatArray();
+      float[] gb = b.gradients().toFloatArray();
+      long p = ga.length / BATCH;
+      for (int i = 0; i < BATCH; i++) {
+        double diff = 0;
+        double norm = 0;
+        for (int j = 0; j < p; j++) {
+          double d = ga[(int) (i * p + j)] - gb[(int) (i * p + j)];
+          diff += d * d;
+          norm += (double) gb[(int) (i * p + j)] * gb[(int) (i * p + j)];
+        }
+        assertThat(norm).as("example %d has a gradient", i).isGreaterThan(0);
+        assertThat(Math.sqrt(diff / norm)).as("relative error of example %d", i).isLessThan(1e-5);
+        assertThat(a.margins()[i])
+            .isCloseTo(b.margins()[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
   }
 
   static float[] gaussian(Random r, int n) {

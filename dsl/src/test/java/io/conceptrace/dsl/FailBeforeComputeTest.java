@@ -43,7 +43,7 @@ class FailBeforeComputeTest {
 
   @Test
   void theEstimateCountsTheLayersParametersAndTheProbe() throws IOException {
-    Experiment e = load("");
+    Experiment e = load("attribution.projection = gaussian\n");
     // small-cnn width 0.5 up to layer1: conv1 8·3·3·3 + bn1 2·8 + layer1.0 16·8·3·3 + layer1.1
     // 2·16 = 1,416; the flat probe on [16, 32, 32] adds 16,384 weights and a bias: P = 17,801.
     // 200 training images fit one gradient chunk (200·P·4 bytes = 14.2 MB), gathered in batches
@@ -58,6 +58,21 @@ class FailBeforeComputeTest {
                 + " the projection dimension");
     assertThat(check(e, 160_000_000)).hasSize(1);
     assertThat(check(e, 170_000_000)).isEmpty();
+  }
+
+  @Test
+  void theDefaultSparseProjectionKeepsOnlyItsHashedRows() throws IOException {
+    Experiment e = load("");
+    // The same study with the default sparse-jl: no dense matrix per projector, so the peak is
+    // gathering the chunk (14.2 MB) with the batch being copied in (4.6 MB) and the two projectors'
+    // hashed
+    // rows of R (17,801 · 8 · 8 bytes = 1.1 MB each): 21 MB.
+    assertThat(check(e, 10_000_000))
+        .containsExactly(
+            "attribution.projection-dim: TRAK at layer1 with k = 512 and P = 17801 parameters"
+                + " needs about 21 MB of memory, more than this machine's memory (10 MB); lower"
+                + " the projection dimension");
+    assertThat(check(e, 22_000_000)).isEmpty();
   }
 
   /** The loaded study with other attribution keys (the loader itself would reject them). */

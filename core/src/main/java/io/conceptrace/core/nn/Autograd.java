@@ -25,15 +25,7 @@ public final class Autograd {
 
   /** Switches gradient recording on for this thread until the scope is closed. */
   public static Scope record() {
-    return new Scope(JniUtils.isGradMode(), true);
-  }
-
-  /**
-   * Switches gradient recording off for this thread until the scope is closed: for arithmetic on
-   * arrays that require gradients (after a backward pass) that must not grow a graph.
-   */
-  public static Scope pause() {
-    return new Scope(JniUtils.isGradMode(), false);
+    return new Scope(JniUtils.isGradMode());
   }
 
   /** Zeroes an array's accumulated gradient (no-op if it has none yet). */
@@ -49,14 +41,14 @@ public final class Autograd {
         "autograd needs PyTorch arrays, got " + array.getClass().getName());
   }
 
-  /** An open recording (or paused) scope. Not shareable between threads. */
+  /** An open recording scope. Not shareable between threads. */
   public static final class Scope implements AutoCloseable {
     private final boolean previous;
     private final Thread owner = Thread.currentThread();
 
-    private Scope(boolean previous, boolean enabled) {
+    private Scope(boolean previous) {
       this.previous = previous;
-      JniUtils.setGradMode(enabled);
+      JniUtils.setGradMode(true);
     }
 
     /** Back-propagates a scalar: adds d(loss)/d(a) to the gradient of every recorded leaf a. */

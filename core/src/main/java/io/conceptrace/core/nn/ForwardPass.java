@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * An architecture's description read with arrays: one forward pass up to a target layer, in a
@@ -21,10 +20,8 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
   private final Map<String, NDArray> parameters;
   private final Map<String, NDArray> buffers;
   private final Set<String> collect;
-  private final Set<String> tapped;
   private final String skippedBlock;
   private final Map<String, NDArray> outputs = new LinkedHashMap<>();
-  private final Map<String, LayerTap> taps = new LinkedHashMap<>();
   private NDArray result;
 
   ForwardPass(
@@ -33,18 +30,13 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
       Map<String, NDArray> override,
       Map<String, NDArray> parameters,
       Map<String, NDArray> buffers,
-      Set<String> collect,
-      Set<String> tapped) {
-    if (!tapped.isEmpty() && mode != Mode.EVAL) {
-      throw new IllegalArgumentException("modules can be tapped in evaluation mode only");
-    }
+      Set<String> collect) {
     this.target = target;
     this.mode = mode;
     this.override = override;
     this.parameters = parameters;
     this.buffers = buffers;
     this.collect = collect;
-    this.tapped = tapped;
     this.skippedBlock = collect.isEmpty() ? shortcutBlock(target) : null;
   }
 
@@ -69,25 +61,6 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
     return outputs;
   }
 
-  /** The taps of the tapped modules the pass computed, in forward order. */
-  Map<String, LayerTap> taps() {
-    return taps;
-  }
-
-  /**
-   * A tapped module's output plus a zero leaf that requires a gradient: the sum has the output's
-   * value, and after backward the leaf's gradient is the output's.
-   */
-  private NDArray tap(String module, NDArray y, Function<NDArray, LayerTap> of) {
-    if (!tapped.contains(module)) {
-      return y;
-    }
-    NDArray leaf = y.zerosLike();
-    leaf.setRequiresGradient(true);
-    taps.put(module, of.apply(leaf));
-    return y.add(leaf);
-  }
-
   private boolean skips(String module) {
     return result != null || (skippedBlock != null && onMainPath(module, skippedBlock));
   }
@@ -100,11 +73,7 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
   @Override
   public NDArray conv(
       String module, NDArray x, int outChannels, int kernel, int stride, int padding) {
-    if (skips(module)) {
-      return x;
-    }
-    NDArray y = FunctionalOps.conv2d(x, param(module + ".weight"), stride, padding);
-    return tap(module, y, leaf -> new LayerTap.Conv(module, x, leaf, kernel, stride, padding));
+    return skips(module) ? x : FunctionalOps.conv2d(x, param(module + ".weight"), stride, padding);
   }
 
   @Override
@@ -112,12 +81,13 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
     if (skips(module)) {
       return x;
     }
-    NDArray mean = buffers.get(module + ".running_mean");
-    NDArray var = buffers.get(module + ".running_var");
-    NDArray y =
-        FunctionalOps.batchNorm(
-            x, param(module + ".weight"), param(module + ".bias"), mean, var, mode);
-    return tap(module, y, leaf -> new LayerTap.BatchNorm(module, x, leaf, mean, var));
+    return FunctionalOps.batchNorm(
+        x,
+        param(module + ".weight"),
+        param(module + ".bias"),
+        buffers.get(module + ".running_mean"),
+        buffers.get(module + ".running_var"),
+        mode);
   }
 
   /*
@@ -147,11 +117,9 @@ final class ForwardPass implements Architecture.Ops<NDArray> {
 
   @Override
   public NDArray linear(String module, NDArray x, int outFeatures) {
-    if (skips(module)) {
-      return x;
-    }
-    NDArray y = FunctionalOps.linear(x, param(module + ".weight"), param(module + ".bias"));
-    return tap(module, y, leaf -> new LayerTap.Linear(module, x, leaf));
+    return skips(module)
+        ? x
+        : FunctionalOps.linear(x, param(module + ".weight"), param(module + ".bias"));
   }
 
   @Override

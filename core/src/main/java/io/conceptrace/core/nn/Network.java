@@ -131,44 +131,10 @@ public final class Network implements AutoCloseable {
         throw new IllegalArgumentException("unknown parameter '" + name + "'");
       }
     }
-    ForwardPass pass =
-        new ForwardPass(layer, mode, params, parameters, buffers, Set.of(), Set.of());
+    ForwardPass pass = new ForwardPass(layer, mode, params, parameters, buffers, Set.of());
     architecture.describe(pass, x);
     return pass.result();
   }
-
-  /**
-   * The output of {@code layer} in {@link Mode#EVAL}, with a {@link LayerTap} on each of {@code
-   * modules} (names such as {@code layer1.0.conv1}, {@code bn1}, {@code fc}) that the pass
-   * computes: after a backward pass through the output, each tap gives its module's per-example
-   * parameter gradients. {@code params} as in {@link #forwardTo(NDArray, String, Mode, Map)},
-   * shared (not per-example) only.
-   */
-  public Tapped forwardTapped(
-      NDArray x, String layer, Map<String, NDArray> params, Set<String> modules) {
-    checkLayer(layer);
-    checkInput(x);
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      NDArray own = parameters.get(e.getKey());
-      if (own == null || !own.getShape().equals(e.getValue().getShape())) {
-        throw new IllegalArgumentException(
-            "unknown parameter or not of its shape: '" + e.getKey() + "'");
-      }
-    }
-    ForwardPass pass =
-        new ForwardPass(
-            layer, Mode.EVAL, params, parameters, buffers, Set.of(), Set.copyOf(modules));
-    architecture.describe(pass, x);
-    return new Tapped(pass.result(), Collections.unmodifiableMap(pass.taps()));
-  }
-
-  /**
-   * A tapped forward pass.
-   *
-   * @param output the layer's output
-   * @param taps by module name; a requested module the pass did not compute has none
-   */
-  public record Tapped(NDArray output, Map<String, LayerTap> taps) {}
 
   /**
    * The outputs of several named modules from one forward pass (cheaper than one {@link #forwardTo}
@@ -187,7 +153,7 @@ public final class Network implements AutoCloseable {
     }
     checkInput(x);
     ForwardPass pass =
-        new ForwardPass(last, mode, Map.of(), parameters, buffers, Set.copyOf(layers), Set.of());
+        new ForwardPass(last, mode, Map.of(), parameters, buffers, Set.copyOf(layers));
     architecture.describe(pass, x);
     return pass.outputs();
   }

@@ -18,12 +18,13 @@ import java.util.Map;
  * pass, which computes example i with copy i only (convolutions as grouped convolutions with groups
  * = b); the gradient of Σ_i f(z_i) with respect to copy i is then ∇θ f(z_i) exactly.
  *
- * <p>On the CPU a batch is cut into sub-batches whose widest activation takes about {@value
- * #CPU_SUB_BATCH_BYTES} bytes: a grouped convolution over many examples of a wide network leaves
- * the core's cache, and ResNet-18's rate fell by half from 4 to 32 examples per pass, while a
- * narrow network's rose with the batch (docs/performance.md). Every example's gradient is its own
- * (the copies never mix), so the cut changes no value beyond float rounding; it depends on the
- * network's shapes alone, so a study computes the same on every run.
+ * <p>On the CPU a batch is cut into sub-batches whose per-example copies of the selected parameters
+ * take at most about {@value #CPU_SUB_BATCH_BYTES} bytes: B copies of ResNet-18's 2.8 M parameters
+ * up to layer3 (and as many gradients) are hundreds of MB of fresh memory per pass, and its rate
+ * fell from 42 to 29 examples per second from 4 to 32 examples per pass, while the quickstart's
+ * network (22 k parameters) ran fastest on the whole batch of 64 (docs/performance.md). Every
+ * example's gradient is its own (the copies never mix), so the cut changes no value beyond float
+ * rounding; it depends on P alone, so a study computes the same on every run.
  */
 final class ExpandedWeightGradients implements PerExampleGradients {
   private final ConceptModel model;
@@ -31,8 +32,8 @@ final class ExpandedWeightGradients implements PerExampleGradients {
   private final List<String> selected;
   private final long dimension;
 
-  /** A CPU sub-batch's widest activation, in bytes: about a core's L2 cache here. */
-  static final long CPU_SUB_BATCH_BYTES = 1L << 20;
+  /** A CPU sub-batch's per-example parameter copies, in bytes (measured, docs/performance.md). */
+  static final long CPU_SUB_BATCH_BYTES = 48L << 20;
 
   ExpandedWeightGradients(ConceptModel model, ParameterGroups groups) {
     this.model = model;
@@ -48,14 +49,14 @@ final class ExpandedWeightGradients implements PerExampleGradients {
   }
 
   /**
-   * Examples per forward/backward pass: on a GPU the whole batch; on the CPU as many as keep the
-   * widest activation within {@link #CPU_SUB_BATCH_BYTES}, at least one.
+   * Examples per forward/backward pass: on a GPU the whole batch; on the CPU as many as keep their
+   * copies of the P selected parameters within {@link #CPU_SUB_BATCH_BYTES}, at least one.
    */
-  static int subBatch(long widestActivationValues, int batch, boolean gpu) {
-    if (gpu || widestActivationValues <= 0) {
+  static int subBatch(long parameters, int batch, boolean gpu) {
+    if (gpu || parameters <= 0) {
       return batch;
     }
-    long fit = CPU_SUB_BATCH_BYTES / (Float.BYTES * widestActivationValues);
+    long fit = CPU_SUB_BATCH_BYTES / (Float.BYTES * parameters);
     return (int) Math.max(1, Math.min(batch, fit));
   }
 
@@ -65,7 +66,7 @@ final class ExpandedWeightGradients implements PerExampleGradients {
     if (labels.length != batch) {
       throw new IllegalArgumentException(labels.length + " labels for a batch of " + batch);
     }
-    int step = subBatch(model.subnetwork().widestActivationValues(), batch, x.getDevice().isGpu());
+    int step = subBatch(dimension, batch, x.getDevice().isGpu());
     if (step >= batch) {
       return computeAll(x, labels);
     }

@@ -1,21 +1,17 @@
 package io.conceptrace.core.trak;
 
 import ai.djl.ndarray.NDArray;
-import io.conceptrace.core.nn.LayerCatalog;
-import io.conceptrace.core.nn.LayerInfo;
 import io.conceptrace.core.nn.Mode;
 import io.conceptrace.core.nn.Network;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /** A trained base {@link Network} cut at a named layer, evaluated in {@link Mode#EVAL}. */
 public final class NetworkSubnetwork implements Subnetwork {
   private final Network network;
   private final String layer;
   private final Map<String, NDArray> parameters;
-  private final long widestActivationValues;
 
   public NetworkSubnetwork(Network network, String layer) {
     this.network = network;
@@ -25,14 +21,6 @@ public final class NetworkSubnetwork implements Subnetwork {
       used.put(name, network.parameters().get(name));
     }
     this.parameters = Collections.unmodifiableMap(used);
-    long widest = 0;
-    for (LayerInfo info : LayerCatalog.layers(network.spec())) {
-      widest = Math.max(widest, info.flatSize());
-      if (info.name().equals(layer)) {
-        break;
-      }
-    }
-    this.widestActivationValues = widest;
   }
 
   public String layer() {
@@ -47,16 +35,5 @@ public final class NetworkSubnetwork implements Subnetwork {
   @Override
   public NDArray forward(NDArray x, Map<String, NDArray> overrides) {
     return network.forwardTo(x, layer, Mode.EVAL, overrides);
-  }
-
-  @Override
-  public long widestActivationValues() {
-    return widestActivationValues;
-  }
-
-  @Override
-  public Network.Tapped forwardTapped(
-      NDArray x, Map<String, NDArray> overrides, Set<String> modules) {
-    return network.forwardTapped(x, layer, overrides, modules);
   }
 }

@@ -30,14 +30,6 @@ public interface PerExampleGradients {
     return new ExpandedWeightGradients(model, groups);
   }
 
-  /**
-   * The same from each layer's captured input and output gradient ({@link TappedGradients}); for
-   * comparison.
-   */
-  static PerExampleGradients tapped(ConceptModel model, ParameterGroups groups) {
-    return new TappedGradients(model, groups);
-  }
-
   /** One backward pass per example: slow; the oracle for tests and the benchmark's baseline. */
   static PerExampleGradients loop(ConceptModel model, ParameterGroups groups) {
     return new LoopGradients(model, groups);

@@ -58,7 +58,7 @@ public interface Projector extends AutoCloseable {
       case NONE -> new IdentityProjector(inputDim);
       case GAUSSIAN, RADEMACHER ->
           new RandomProjector(kind, seed, inputDim, outputDim, maxBlockBytes, cacheBytes, manager);
-      case SPARSE_JL -> new SparseJlProjector(seed, inputDim, outputDim, maxBlockBytes);
+      case SPARSE_JL -> new SparseJlProjector(seed, inputDim, outputDim, maxBlockBytes, cacheBytes);
     };
   }
 }

@@ -35,16 +35,27 @@ final class SparseJlProjector implements Projector {
    */
   private static final int ROW_TILE = 8;
 
+  /** Gradient coordinates of a tile transposed at once: 4096 · 8 floats, 128 KiB. */
+  private static final int TRANSPOSED_COLUMNS = 4096;
+
   private final long seed;
   private final long inputDim;
   private final int outputDim;
   private final int nonzeros;
   private final float value;
   private final long maxBlockBytes;
+  private final boolean cached;
+  private int[] cachedColumns;
+  private float[] cachedEntries;
   private long generationNanos;
   private long multiplyNanos;
 
-  SparseJlProjector(long seed, long inputDim, int outputDim, long maxBlockBytes) {
+  /**
+   * @param maxBlockBytes bound of the hashed rows of R generated at once
+   * @param cacheBytes R's hashed rows (8 bytes per nonzero) are generated once and kept when they
+   *     take at most this much; else regenerated per call, block by block
+   */
+  SparseJlProjector(long seed, long inputDim, int outputDim, long maxBlockBytes, long cacheBytes) {
     if (inputDim <= 0 || outputDim <= 0) {
       throw new IllegalArgumentException(
           "projection dims must be positive: " + inputDim + "→" + outputDim);
@@ -55,6 +66,14 @@ final class SparseJlProjector implements Projector {
     this.nonzeros = Math.min(NONZEROS, outputDim);
     this.value = (float) (1.0 / Math.sqrt(nonzeros));
     this.maxBlockBytes = maxBlockBytes;
+    this.cached = cachedBytes(inputDim, outputDim) <= cacheBytes;
+  }
+
+  /** Bytes of R's hashed rows kept by a caching projector: a column and an entry per nonzero. */
+  static long cachedBytes(long inputDim, int outputDim) {
+    long nonzeros = Math.min(NONZEROS, outputDim);
+    long entries = inputDim * nonzeros;
+    return entries > Integer.MAX_VALUE ? Long.MAX_VALUE : entries * (Integer.BYTES + Float.BYTES);
   }
 
   @Override
@@ -82,20 +101,35 @@ final class SparseJlProjector implements Projector {
     int k = outputDim;
     int s = nonzeros;
     float[] out = new float[Math.multiplyExact(batch, k)];
-    // The block bounds the hashed rows of R held at once (a column index and an entry each).
+    // The block bounds the hashed rows of R held at once (a column index and an entry each);
+    // cached, they are all of R, generated on the first call.
     int block =
-        (int)
-            Math.max(
-                1,
-                Math.min(
-                    Math.min(inputDim, Integer.MAX_VALUE / (long) s), maxBlockBytes / (8L * s)));
+        cached
+            ? (int) inputDim
+            : (int)
+                Math.max(
+                    1,
+                    Math.min(
+                        Math.min(inputDim, Integer.MAX_VALUE / (long) s),
+                        maxBlockBytes / (8L * s)));
     for (long c0 = 0; c0 < inputDim; c0 += block) {
       int n = (int) Math.min(block, inputDim - c0);
       long t0 = System.nanoTime();
-      int[] columns = new int[n * s];
-      float[] entries = new float[n * s];
-      long first = c0;
-      IntStream.range(0, n).parallel().forEach(i -> row(first + i, columns, entries, i * s));
+      int[] columns;
+      float[] entries;
+      if (cached && cachedColumns != null) {
+        columns = cachedColumns;
+        entries = cachedEntries;
+      } else {
+        columns = new int[n * s];
+        entries = new float[n * s];
+        long first = c0;
+        IntStream.range(0, n).parallel().forEach(i -> row(first + i, columns, entries, i * s));
+        if (cached) {
+          cachedColumns = columns;
+          cachedEntries = entries;
+        }
+      }
       long t1 = System.nanoTime();
       // Each image's part of the block is read in place through a direct buffer over the tensor's
       // memory (a row's slice of a contiguous [B, P] array is contiguous): copying the gradients
@@ -138,13 +172,6 @@ final class SparseJlProjector implements Projector {
     int rows = b1 - b0;
     int k = outputDim;
     int s = nonzeros;
-    float[] gt = new float[n * ROW_TILE];
-    for (int b = 0; b < rows; b++) {
-      FloatBuffer row = g[b0 + b];
-      for (int i = 0; i < n; i++) {
-        gt[i * ROW_TILE + b] = row.get(i);
-      }
-    }
     float[] acc = new float[k * ROW_TILE];
     for (int b = 0; b < rows; b++) {
       int at = (b0 + b) * k;
@@ -152,13 +179,24 @@ final class SparseJlProjector implements Projector {
         acc[c * ROW_TILE + b] = out[at + c];
       }
     }
-    for (int i = 0; i < n; i++) {
-      int gi = i * ROW_TILE;
-      for (int j = i * s, end = j + s; j < end; j++) {
-        int base = columns[j] * ROW_TILE;
-        float e = entries[j];
-        for (int b = 0; b < ROW_TILE; b++) {
-          acc[base + b] += e * gt[gi + b];
+    // The tile's gradients, transposed a few thousand coordinates at a time (kept in cache).
+    float[] gt = new float[Math.min(n, TRANSPOSED_COLUMNS) * ROW_TILE];
+    for (int i0 = 0; i0 < n; i0 += TRANSPOSED_COLUMNS) {
+      int m = Math.min(TRANSPOSED_COLUMNS, n - i0);
+      for (int b = 0; b < rows; b++) {
+        FloatBuffer row = g[b0 + b];
+        for (int i = 0; i < m; i++) {
+          gt[i * ROW_TILE + b] = row.get(i0 + i);
+        }
+      }
+      for (int i = 0; i < m; i++) {
+        int gi = i * ROW_TILE;
+        for (int j = (i0 + i) * s, end = j + s; j < end; j++) {
+          int base = columns[j] * ROW_TILE;
+          float e = entries[j];
+          for (int b = 0; b < ROW_TILE; b++) {
+            acc[base + b] += e * gt[gi + b];
+          }
         }
       }
     }
@@ -203,5 +241,8 @@ final class SparseJlProjector implements Projector {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    cachedColumns = null;
+    cachedEntries = null;
+  }
 }

@@ -1,10 +1,7 @@
 package io.conceptrace.core.trak;
 
 import ai.djl.ndarray.NDArray;
-import io.conceptrace.core.nn.LayerTap;
-import io.conceptrace.core.nn.Network;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * f_{m,l}: a base network up to and including the probed layer, in evaluation mode (batch norm uses
@@ -25,20 +22,6 @@ public interface Subnetwork {
   NDArray forward(NDArray x, Map<String, NDArray> overrides);
 
   /**
-   * Values per example of the largest array the forward pass produces (the widest layer output up
-   * to the layer): what sizes the sub-batches of per-example gradients ({@link
-   * ExpandedWeightGradients}). 0 when nothing is computed.
-   */
-  long widestActivationValues();
-
-  /**
-   * The layer's output with a {@link LayerTap} on each of {@code modules} (parameter names without
-   * their {@code .weight}/{@code .bias}), for per-example gradients from one ordinary backward
-   * pass; {@code overrides} shared (not per-example) only.
-   */
-  Network.Tapped forwardTapped(NDArray x, Map<String, NDArray> overrides, Set<String> modules);
-
-  /**
    * The empty subnetwork: inputs already are the layer's activations (e.g. cached by the probe
    * stage). Only the probe can then be attributed ({@code probe-only}).
    */
@@ -52,17 +35,6 @@ public interface Subnetwork {
       @Override
       public NDArray forward(NDArray x, Map<String, NDArray> overrides) {
         return x;
-      }
-
-      @Override
-      public long widestActivationValues() {
-        return 0;
-      }
-
-      @Override
-      public Network.Tapped forwardTapped(
-          NDArray x, Map<String, NDArray> overrides, Set<String> modules) {
-        return new Network.Tapped(x, Map.of());
       }
     };
   }

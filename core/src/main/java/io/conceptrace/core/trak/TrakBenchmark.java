@@ -23,9 +23,8 @@ import java.util.stream.Stream;
  * featurization throughput of one network probed at one layer with a study's attribution settings
  * (training images per wall second and per CPU-second, and the shares of its time in per-example
  * gradients, projection-matrix generation and the projection matmul), the speed-up of batched
- * per-example gradients over the batch-of-1 loop (and the rate of the tapped-layer method, to keep
- * the comparison measurable), and the process's peak resident memory. Inputs are random images:
- * throughput does not depend on the pixels.
+ * per-example gradients over the batch-of-1 loop, and the process's peak resident memory. Inputs
+ * are random images: throughput does not depend on the pixels.
  */
 public final class TrakBenchmark {
   private TrakBenchmark() {}
@@ -71,9 +70,6 @@ public final class TrakBenchmark {
    * @param gradientSeconds wall time in per-example gradients
    * @param generationSeconds wall time generating projection-matrix entries
    * @param multiplySeconds wall time in the projection matmul
-   * @param batchedExamplesPerSecond per-example gradients of the method featurization uses
-   * @param tappedExamplesPerSecond the same from tapped layers' inputs and output gradients
-   * @param loopExamplesPerSecond the same with one backward pass per example
    */
   public record Featurization(
       String label,
@@ -87,7 +83,6 @@ public final class TrakBenchmark {
       double generationSeconds,
       double multiplySeconds,
       double batchedExamplesPerSecond,
-      double tappedExamplesPerSecond,
       double loopExamplesPerSecond) {
     public double imagesPerSecond() {
       return images / seconds;
@@ -160,12 +155,10 @@ public final class TrakBenchmark {
     Featurization f = featurization(options, manager);
     progress.accept(
         String.format(
-            "  P=%d: %.1f images/s; gradients batched %.1f/s (tapped layers %.1f/s) vs loop"
-                + " %.1f/s (%.1fx)",
+            "  P=%d: %.1f images/s; gradients batched %.1f/s vs loop %.1f/s (%.1fx)",
             f.parameters(),
             f.imagesPerSecond(),
             f.batchedExamplesPerSecond(),
-            f.tappedExamplesPerSecond(),
             f.loopExamplesPerSecond(),
             f.speedUp()));
     return new Report(
@@ -309,8 +302,6 @@ public final class TrakBenchmark {
       boolean[] y = new boolean[m];
       System.arraycopy(labels, 0, y, 0, m);
       double batchedRate = gradientRate(batched, inputs, y, scope);
-      double tappedRate =
-          gradientRate(PerExampleGradients.tapped(model, spec.parameters()), inputs, y, scope);
       double loopRate =
           gradientRate(PerExampleGradients.loop(model, spec.parameters()), inputs, y, scope);
       return new Featurization(
@@ -325,7 +316,6 @@ public final class TrakBenchmark {
           generation / 1e9,
           multiply / 1e9,
           batchedRate,
-          tappedRate,
           loopRate);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -17,8 +17,9 @@ import java.util.Optional;
  * until the model is done, the direct buffer it generates its rows in (one block) and, when the
  * whole matrix fits the cache bound, the cached matrix too; so every projector's is there while the
  * last one projects, and while the next chunk is gathered. Projecting adds the chunk's projected
- * features (twice: the tensor and its Java copy) and, for sparse-jl, the block of gradient columns
- * copied to the heap and its rows' columns and entries. The featurization peak is the larger of the
+ * features (twice: the tensor and its Java copy). A sparse-jl projector keeps R's hashed rows (a
+ * column and an entry per nonzero) when they fit the cache bound, else holds one block of them
+ * while projecting; it reads the gradients in place. The featurization peak is the larger of the
  * two moments. While forming the kernel, four k × k float64 matrices (ΦᵀΦ as a tensor and as a Java
  * array, the Cholesky factor's inverse and the product of its transpose with it). The phases do not
  * overlap, so the peak is the larger of the two. Features and scores live in files and do not
@@ -88,8 +89,14 @@ public record TrakMemory(
       keptPerProjector = 0;
       whileProjecting = 0;
     } else if (spec.projection() == ProjectionKind.SPARSE_JL) {
-      keptPerProjector = 0;
-      whileProjecting = 2 * Math.min(spec.projectionBlockBytes(), gradientChunk);
+      long rows = SparseJlProjector.cachedBytes(parameters, k);
+      if (rows <= spec.projectionCacheBytes()) {
+        keptPerProjector = rows;
+        whileProjecting = 0;
+      } else {
+        keptPerProjector = 0;
+        whileProjecting = spec.projectionBlockBytes();
+      }
     } else {
       long tileBytes = (long) RandomProjector.TILE_ROWS * k * Float.BYTES;
       long tiles = (parameters + RandomProjector.TILE_ROWS - 1) / RandomProjector.TILE_ROWS;

@@ -18,27 +18,10 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/**
- * Both batched methods (expanded weights, tapped layers) against the batch-of-1 loop on real ResNet
- * prefixes.
- */
+/** The batched (expanded-weight) gradients against the batch-of-1 loop on real ResNet prefixes. */
 class PerExampleGradientsTest {
   private static final int BATCH = 6;
-
-  /** The two exact batched methods. */
-  enum Method {
-    EXPANDED,
-    TAPPED;
-
-    PerExampleGradients of(ConceptModel model, ParameterGroups groups) {
-      return this == EXPANDED
-          ? PerExampleGradients.batched(model, groups)
-          : PerExampleGradients.tapped(model, groups);
-    }
-  }
 
   private static NDManager manager;
   private static Network network;
@@ -83,10 +66,9 @@ class PerExampleGradientsTest {
     manager.close();
   }
 
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void batchedGradientsLeaveNothingBehindInTheNetworksManager(Method method) {
-    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
+  @Test
+  void batchedGradientsLeaveNothingBehindInTheNetworksManager() {
+    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
     int before = manager.getManagedArrays().size();
     for (int round = 0; round < 3; round++) {
       try (NDManager scope = manager.newSubManager()) {
@@ -100,10 +82,9 @@ class PerExampleGradientsTest {
     assertThat(manager.getManagedArrays()).hasSize(before);
   }
 
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void batchedGradientsEqualTheLoopIncludingBatchNorm(Method method) throws Exception {
-    PerExampleGradients batched = method.of(model, ParameterGroups.ALL);
+  @Test
+  void batchedGradientsEqualTheLoopIncludingBatchNorm() throws Exception {
+    PerExampleGradients batched = PerExampleGradients.batched(model, ParameterGroups.ALL);
     PerExampleGradients loop = PerExampleGradients.loop(model, ParameterGroups.ALL);
     long p =
         network.parameterNamesUpTo("layer1").stream()
@@ -149,9 +130,8 @@ class PerExampleGradientsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void pooledProbeGradientsAlsoEqualTheLoop(Method method) {
+  @Test
+  void pooledProbeGradientsAlsoEqualTheLoop() {
     float[] w = gaussian(new Random(2), 8);
     ConceptModel pooled =
         new ConceptModel("pooled", model.subnetwork(), new ProbeHead(w, -0.2f, true));
@@ -159,7 +139,10 @@ class PerExampleGradientsTest {
       NDArray xs = x.duplicate();
       xs.attach(scope);
       float[] a =
-          method.of(pooled, ParameterGroups.ALL).compute(xs, labels).gradients().toFloatArray();
+          PerExampleGradients.batched(pooled, ParameterGroups.ALL)
+              .compute(xs, labels)
+              .gradients()
+              .toFloatArray();
       float[] b =
           PerExampleGradients.loop(pooled, ParameterGroups.ALL)
               .compute(xs, labels)
@@ -188,12 +171,11 @@ class PerExampleGradientsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient(Method method) {
-    PerExampleGradients all = method.of(model, ParameterGroups.ALL);
+  @Test
+  void restrictedGroupsAreTheMatchingColumnsOfTheFullGradient() {
+    PerExampleGradients all = PerExampleGradients.batched(model, ParameterGroups.ALL);
     ParameterGroups groups = ParameterGroups.parse("layer1+probe");
-    PerExampleGradients some = method.of(model, groups);
+    PerExampleGradients some = PerExampleGradients.batched(model, groups);
     List<String> names = network.parameterNamesUpTo("layer1");
     long before =
         names.stream()
@@ -221,10 +203,10 @@ class PerExampleGradientsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void unknownGroupIsAOneLineUserError(Method method) {
-    assertThatThrownBy(() -> method.of(model, ParameterGroups.parse("layer3+probe")))
+  @Test
+  void unknownGroupIsAOneLineUserError() {
+    assertThatThrownBy(
+            () -> PerExampleGradients.batched(model, ParameterGroups.parse("layer3+probe")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'layer3' matches no parameter")
         .hasMessageContaining("layer1");
@@ -235,9 +217,8 @@ class PerExampleGradientsTest {
    * stride-2 block with a 1×1 downsample (odd input side, so the strided patches end early), and
    * the fc layer (the probe then reads the logits).
    */
-  @ParameterizedTest
-  @EnumSource(Method.class)
-  void stridedConvolutionsDownsampleAndLinearEqualTheLoop(Method method) {
+  @Test
+  void stridedConvolutionsDownsampleAndLinearEqualTheLoop() {
     try (NDManager local = manager.newSubManager()) {
       Network standard =
           Network.create(new ArchitectureSpec("resnet10", 0.125, false, 1, 29, 5), local, 4);
@@ -253,7 +234,11 @@ class PerExampleGradientsTest {
         ConceptModel m =
             new ConceptModel(
                 layer, new NetworkSubnetwork(standard, layer), new ProbeHead(w, 0.3f, false));
-        float[] a = method.of(m, ParameterGroups.ALL).compute(xs, y).gradients().toFloatArray();
+        float[] a =
+            PerExampleGradients.batched(m, ParameterGroups.ALL)
+                .compute(xs, y)
+                .gradients()
+                .toFloatArray();
         float[] b =
             PerExampleGradients.loop(m, ParameterGroups.ALL)
                 .compute(xs, y)
@@ -273,42 +258,48 @@ class PerExampleGradientsTest {
   }
 
   @Test
-  void cpuSubBatchesKeepTheWidestActivationNearTheCacheAndAGpuTakesTheWholeBatch() {
-    // ResNet-18 small stem at 32 px: 64 x 32 x 32 floats = 256 KiB per example -> 4 per pass.
-    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, false)).isEqualTo(4);
-    // the quickstart's resnet10 w0.125: 8 x 32 x 32 floats = 32 KiB -> 32 per pass
-    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 64, false)).isEqualTo(32);
-    assertThat(ExpandedWeightGradients.subBatch(8 * 32 * 32, 10, false)).isEqualTo(10);
-    assertThat(ExpandedWeightGradients.subBatch(1 << 22, 64, false)).isEqualTo(1);
-    assertThat(ExpandedWeightGradients.subBatch(64 * 32 * 32, 64, true)).isEqualTo(64);
+  void cpuSubBatchesBoundTheParameterCopiesAndAGpuTakesTheWholeBatch() {
+    // ResNet-18 to layer3 (P = 2,791,489: 11.2 MB per copy) -> 4 per pass within 48 MiB
+    assertThat(ExpandedWeightGradients.subBatch(2_791_489, 64, false)).isEqualTo(4);
+    // the quickstart's network to layer3 (P = 21,673) -> the whole batch
+    assertThat(ExpandedWeightGradients.subBatch(21_673, 64, false)).isEqualTo(64);
+    assertThat(ExpandedWeightGradients.subBatch(20_000_000, 64, false)).isEqualTo(1);
+    assertThat(ExpandedWeightGradients.subBatch(2_791_489, 64, true)).isEqualTo(64);
     assertThat(ExpandedWeightGradients.subBatch(0, 64, false)).isEqualTo(64);
   }
 
   @Test
   void subBatchedGradientsEqualTheLoopAndKeepTheExamplesInOrder() {
     try (NDManager local = manager.newSubManager()) {
-      // width 1.0 at 32 px: the widest activation is 64 x 32 x 32 floats, so a batch of 6 is
-      // computed as 4 + 2 and the rows must come back in the examples' order.
+      // resnet10 width 1.0 up to layer3 with its probe: P = 1,241,409 (5 MB per copy), so 48 MiB
+      // takes 10 examples per pass, and a batch of 12 is computed as 10 + 2: the rows of the two
+      // passes must come back in the examples' order.
       Network wide =
           Network.create(new ArchitectureSpec("resnet10", 1.0, true, 3, 32, 4), local, 8);
-      NetworkSubnetwork sub = new NetworkSubnetwork(wide, "layer1");
-      assertThat(sub.widestActivationValues()).isEqualTo(64 * 32 * 32);
-      assertThat(ExpandedWeightGradients.subBatch(sub.widestActivationValues(), BATCH, false))
-          .isEqualTo(4);
+      NetworkSubnetwork sub = new NetworkSubnetwork(wide, "layer3");
       Random random = new Random(9);
-      float[] w = gaussian(random, 64 * 32 * 32);
+      float[] w = gaussian(random, 256 * 8 * 8);
       for (int i = 0; i < w.length; i++) {
         w[i] *= 0.01f;
       }
       ConceptModel m = new ConceptModel("wide", sub, new ProbeHead(w, 0f, false));
-      NDArray xs = local.create(gaussian(random, BATCH * 3 * 32 * 32), new Shape(BATCH, 3, 32, 32));
-      ParameterGroups groups = ParameterGroups.parse("layer1.0.conv2+probe");
-      PerExampleGradients.Result a = PerExampleGradients.batched(m, groups).compute(xs, labels);
-      PerExampleGradients.Result b = PerExampleGradients.loop(m, groups).compute(xs, labels);
+      int batch = 12;
+      boolean[] y = new boolean[batch];
+      for (int i = 0; i < batch; i++) {
+        y[i] = random.nextBoolean();
+      }
+      NDArray xs = local.create(gaussian(random, batch * 3 * 32 * 32), new Shape(batch, 3, 32, 32));
+      PerExampleGradients batched = PerExampleGradients.batched(m, ParameterGroups.ALL);
+      assertThat(batched.dimension()).isEqualTo(1_241_409);
+      assertThat(ExpandedWeightGradients.subBatch(batched.dimension(), batch, false)).isEqualTo(10);
+      PerExampleGradients.Result a = batched.compute(xs, y);
+      PerExampleGradients.Result b =
+          PerExampleGradients.loop(m, ParameterGroups.ALL).compute(xs, y);
       float[] ga = a.gradients().toFloatArray();
       float[] gb = b.gradients().toFloatArray();
-      long p = ga.length / BATCH;
-      for (int i = 0; i < BATCH; i++) {
+      long p = ga.length / batch;
+      assertThat(p).isEqualTo(batched.dimension());
+      for (int i = 0; i < batch; i++) {
         double diff = 0;
         double norm = 0;
         for (int j = 0; j < p; j++) {

@@ -108,11 +108,22 @@ class SparseJlProjectorTest {
   void theProjectionIsTheSameBitsWhateverTheBlockingOrBatch() {
     try (NDManager scope = manager.newSubManager();
         Projector whole = projector(42, K, 1L << 30);
-        Projector blocks = projector(42, K, 5L * 37 * Float.BYTES); // 37 columns per block
+        Projector blocks = projector(42, K, 740); // 740 / (8 nonzeros · 8 bytes): 11 columns
+        Projector cached =
+            Projector.create(ProjectionKind.SPARSE_JL, 42, P, K, 740, 1L << 30, manager);
         Projector other = projector(43, K, 1L << 30)) {
-      NDArray g = scope.create(gaussian(new Random(1), 5 * P), new Shape(5, P));
+      // 21 images: two whole tiles of 8 rows and a partial one
+      NDArray g = scope.create(gaussian(new Random(1), 21 * P), new Shape(21, P));
       float[] a = whole.project(g).toFloatArray();
       assertThat(blocks.project(g).toFloatArray()).isEqualTo(a);
+      // R's rows generated once and kept give the same bits, on the first call and after
+      assertThat(cached.project(g).toFloatArray()).isEqualTo(a);
+      assertThat(cached.project(g).toFloatArray()).isEqualTo(a);
+      // each image's features are its own: the first five alone are the first five rows
+      float[] five = whole.project(g.get("0:5")).toFloatArray();
+      for (int i = 0; i < five.length; i++) {
+        assertThat(five[i]).isEqualTo(a[i]);
+      }
       float[] single = whole.project(g.get("1:2")).toFloatArray();
       for (int c = 0; c < K; c++) {
         assertThat(single[c]).isEqualTo(a[K + c]);

@@ -7,6 +7,47 @@ import org.junit.jupiter.api.Test;
 class TrakMemoryTest {
   private static final long MIB = TrakSpec.MIB;
 
+  /** The dense kind these estimates were worked out for (the default is sparse-jl). */
+  private static TrakSpec gaussian(int k) {
+    return TrakSpec.defaults(k).withProjection(ProjectionKind.GAUSSIAN, k, 0);
+  }
+
+  @Test
+  void sparseJlKeepsNoMatrixAndHoldsOneBlockOfItsHashedRowsWhileProjecting() {
+    // P = 1000, k = 512, 2,000 images in one chunk (as the gaussian case below), sparse-jl with
+    // the stability replica: each of the two projectors keeps R's hashed rows (P · 8 nonzeros ·
+    // (column + entry) = 64 kB), which the chunk and its features join while projecting.
+    TrakSpec spec = TrakSpec.defaults(512).withBatchSize(64);
+    assertThat(spec.projection()).isEqualTo(ProjectionKind.SPARSE_JL);
+    TrakMemory m = TrakMemory.estimate(1000, 2000, spec);
+    long chunk = 2000L * 1000 * 4;
+    long batchBeside = 64L * 1000 * 4;
+    long features = 2L * 2000 * 512 * 4;
+    long hashedRows = 1000L * 8 * 8;
+    assertThat(m.featurizeBytes())
+        .isEqualTo(Math.max(chunk + batchBeside, chunk + features) + 2 * hashedRows);
+    // rows over the cache bound are regenerated per call, one block at a time
+    TrakSpec uncached =
+        new TrakSpec(
+            spec.projection(),
+            spec.projectionDim(),
+            spec.projectionSeed(),
+            spec.ridge(),
+            spec.ensembleMode(),
+            spec.parameters(),
+            spec.batchSize(),
+            spec.gradientBufferBytes(),
+            spec.projectionBlockBytes(),
+            1000,
+            spec.topK(),
+            spec.projections());
+    assertThat(TrakMemory.estimate(1000, 2000, uncached).featurizeBytes())
+        .isEqualTo(Math.max(chunk + batchBeside, chunk + spec.projectionBlockBytes() + features));
+    // the dense kind keeps the 2 MB matrix (and its generation buffer) per projector
+    assertThat(TrakMemory.estimate(1000, 2000, gaussian(512).withBatchSize(64)).featurizeBytes())
+        .isGreaterThan(m.featurizeBytes());
+  }
+
   @Test
   void aSmallProjectionIsBoundedByTheTrainingSetAndCachesItsMatrix() {
     // P = 1000, k = 512, batches of 64 over 2,000 images: the 1 GiB gradient buffer would hold
@@ -14,11 +55,11 @@ class TrakMemoryTest {
     // per model there are two projectors (the stability replica's seeds too), each keeping its
     // cached matrix and the direct buffer it was generated in; projecting adds the features
     // twice, more than the one batch held beside the chunk while it was gathered.
-    TrakMemory m = TrakMemory.estimate(1000, 2000, TrakSpec.defaults(512).withBatchSize(64));
+    TrakMemory m = TrakMemory.estimate(1000, 2000, gaussian(512).withBatchSize(64));
     long gradients = 2000L * 1000 * 4;
     long features = 2L * 2000 * 512 * 4;
     long matrix = 1000L * 512 * 4; // under the 1 GiB cache bound: held whole
-    assertThat(TrakMemory.projectors(TrakSpec.defaults(512))).isEqualTo(2);
+    assertThat(TrakMemory.projectors(gaussian(512))).isEqualTo(2);
     assertThat(m.featurizeBytes()).isEqualTo(gradients + 2 * 2 * matrix + features);
     assertThat(m.kernelBytes()).isEqualTo(4L * 512 * 512 * 8);
     assertThat(m.peakBytes()).isEqualTo(m.featurizeBytes());
@@ -28,14 +69,14 @@ class TrakMemoryTest {
   @Test
   void everyProjectorKeepsItsMatrixAndItsBuffer() {
     // R = 8 projections per model: eight projectors and no replica; each keeps 2 × P · k floats.
-    TrakSpec eight = TrakSpec.defaults(512).withBatchSize(64).withProjections(8);
+    TrakSpec eight = gaussian(512).withBatchSize(64).withProjections(8);
     assertThat(TrakMemory.projectors(eight)).isEqualTo(8);
     TrakMemory m = TrakMemory.estimate(1000, 2000, eight);
     long matrix = 1000L * 512 * 4;
     assertThat(m.featurizeBytes())
         .isEqualTo(2000L * 1000 * 4 + 8 * 2 * matrix + 2L * 2000 * 512 * 4);
     // Without a projection the gradients are the features: one "projector", nothing kept.
-    TrakSpec none = TrakSpec.defaults(512).withProjection(ProjectionKind.NONE, 0, 0);
+    TrakSpec none = gaussian(512).withProjection(ProjectionKind.NONE, 0, 0);
     assertThat(TrakMemory.projectors(none)).isEqualTo(1);
     assertThat(TrakMemory.estimate(1000, 2000, none).featurizeBytes())
         .isEqualTo(2000L * 1000 * 4 + 2L * 2000 * 1000 * 4);
@@ -48,7 +89,7 @@ class TrakMemoryTest {
     // of the two projectors keeps its one block's buffer. The batch held beside the chunk while
     // gathering (128 MB) is more than the chunk's features while projecting (82 MB).
     TrakMemory m =
-        TrakMemory.estimate(1_000_000, Long.MAX_VALUE, TrakSpec.defaults(40_000).withBatchSize(32));
+        TrakMemory.estimate(1_000_000, Long.MAX_VALUE, gaussian(40_000).withBatchSize(32));
     long tile = 256L * 40_000 * 4;
     long chunk = 32L * (1024 * MIB / (1_000_000L * 4 * 32)); // 8 batches of 32
     long featurize = (chunk + 32) * 1_000_000 * 4 + 2 * (256 * MIB / tile) * tile;
@@ -68,20 +109,20 @@ class TrakMemoryTest {
     // the chunk (25.6 MB), the batch being copied in (12.8 MB) and what the two projectors keep
     // from the first chunk on (2 × 2 × 6.4 MB); projecting holds the features (8 KB) instead of
     // the batch: less.
-    TrakMemory m = TrakMemory.estimate(100_000, 64, TrakSpec.defaults(16).withBatchSize(32));
+    TrakMemory m = TrakMemory.estimate(100_000, 64, gaussian(16).withBatchSize(32));
     long chunk = 64L * 100_000 * 4;
     long batch = 32L * 100_000 * 4;
     long matrix = 100_000L * 16 * 4;
     assertThat(m.featurizeBytes()).isEqualTo(chunk + batch + 2 * 2 * matrix);
 
     // A chunk of one batch is that batch's array: nothing beside it.
-    TrakMemory one = TrakMemory.estimate(100_000, 32, TrakSpec.defaults(16).withBatchSize(32));
+    TrakMemory one = TrakMemory.estimate(100_000, 32, gaussian(16).withBatchSize(32));
     assertThat(one.featurizeBytes()).isEqualTo(batch + 2 * 2 * matrix + 2L * 32 * 16 * 4);
   }
 
   @Test
   void aKernelLargerThanOneJavaArrayIsRejectedWhateverTheMemory() {
-    TrakMemory m = TrakMemory.estimate(100, 10, TrakSpec.defaults(46_341));
+    TrakMemory m = TrakMemory.estimate(100, 10, gaussian(46_341));
     assertThat(m.problem("at layer1", Long.MAX_VALUE, "x"))
         .contains(
             "k = 46341 needs a k × k kernel of more entries than one Java array holds;"

@@ -170,10 +170,8 @@ final class BenchTrakCommand implements Callable<Integer> {
         f.otherPercent());
     out.printf(
         Locale.ROOT,
-        "gradients        batched %.1f ex/s (tapped layers %.1f ex/s), loop %.1f ex/s,"
-            + " speed-up %.1fx%n",
+        "gradients        batched %.1f ex/s, loop %.1f ex/s, speed-up %.1fx%n",
         f.batchedExamplesPerSecond(),
-        f.tappedExamplesPerSecond(),
         f.loopExamplesPerSecond(),
         f.speedUp());
     out.printf(

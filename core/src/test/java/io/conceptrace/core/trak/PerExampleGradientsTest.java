@@ -103,21 +103,8 @@ class PerExampleGradientsTest {
       // backward (see core.nn.Scalars). It now runs at the process's thread count like the rest.
       PerExampleGradients.Result b = loop.compute(xs, labels);
       assertThat(a.gradients().getShape()).isEqualTo(new Shape(BATCH, p));
+      assertEveryRowMatches(a, b, BATCH, 1e-5f);
       float[] ga = a.gradients().toFloatArray();
-      float[] gb = b.gradients().toFloatArray();
-      for (int i = 0; i < BATCH; i++) {
-        double diff = 0;
-        double norm = 0;
-        for (int j = 0; j < p; j++) {
-          double d = ga[(int) (i * p + j)] - gb[(int) (i * p + j)];
-          diff += d * d;
-          norm += (double) gb[(int) (i * p + j)] * gb[(int) (i * p + j)];
-        }
-        assertThat(norm).as("example %d has a gradient", i).isGreaterThan(0);
-        assertThat(Math.sqrt(diff / norm)).as("relative error of example %d", i).isLessThan(1e-5);
-        assertThat(a.margins()[i])
-            .isCloseTo(b.margins()[i], org.assertj.core.data.Offset.offset(1e-5f));
-      }
       // examples differ: the per-example rows are not one broadcast summed gradient
       assertThat(ga[0]).isNotEqualTo(ga[(int) p]);
       // the margin is the signed probe logit of the eval-mode network
@@ -295,23 +282,36 @@ class PerExampleGradientsTest {
       PerExampleGradients.Result a = batched.compute(xs, y);
       PerExampleGradients.Result b =
           PerExampleGradients.loop(m, ParameterGroups.ALL).compute(xs, y);
-      float[] ga = a.gradients().toFloatArray();
-      float[] gb = b.gradients().toFloatArray();
-      long p = ga.length / batch;
-      assertThat(p).isEqualTo(batched.dimension());
-      for (int i = 0; i < batch; i++) {
-        double diff = 0;
-        double norm = 0;
-        for (int j = 0; j < p; j++) {
-          double d = ga[(int) (i * p + j)] - gb[(int) (i * p + j)];
-          diff += d * d;
-          norm += (double) gb[(int) (i * p + j)] * gb[(int) (i * p + j)];
-        }
-        assertThat(norm).as("example %d has a gradient", i).isGreaterThan(0);
-        assertThat(Math.sqrt(diff / norm)).as("relative error of example %d", i).isLessThan(1e-5);
-        assertThat(a.margins()[i])
-            .isCloseTo(b.margins()[i], org.assertj.core.data.Offset.offset(1e-4f));
+      assertThat(a.gradients().getShape()).isEqualTo(new Shape(batch, batched.dimension()));
+      assertEveryRowMatches(a, b, batch, 1e-4f);
+    }
+  }
+
+  /**
+   * Each example's gradient row of {@code a} is non-zero and within 1e-5 relative error of the
+   * oracle {@code b}'s, and its margin within {@code marginTolerance}.
+   */
+  private static void assertEveryRowMatches(
+      PerExampleGradients.Result a,
+      PerExampleGradients.Result b,
+      int batch,
+      float marginTolerance) {
+    float[] ga = a.gradients().toFloatArray();
+    float[] gb = b.gradients().toFloatArray();
+    assertThat(ga).hasSameSizeAs(gb);
+    long p = ga.length / batch;
+    for (int i = 0; i < batch; i++) {
+      double diff = 0;
+      double norm = 0;
+      for (int j = 0; j < p; j++) {
+        double d = ga[(int) (i * p + j)] - gb[(int) (i * p + j)];
+        diff += d * d;
+        norm += (double) gb[(int) (i * p + j)] * gb[(int) (i * p + j)];
       }
+      assertThat(norm).as("example %d has a gradient", i).isGreaterThan(0);
+      assertThat(Math.sqrt(diff / norm)).as("relative error of example %d", i).isLessThan(1e-5);
+      assertThat(a.margins()[i])
+          .isCloseTo(b.margins()[i], org.assertj.core.data.Offset.offset(marginTolerance));
     }
   }
 

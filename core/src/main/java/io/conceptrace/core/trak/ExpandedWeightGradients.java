@@ -84,9 +84,8 @@ final class ExpandedWeightGradients implements PerExampleGradients {
           rows.add(r.gradients());
         }
       }
-      NDArray gradients = NDArrays.concat(rows, 0);
-      gradients.attach(owner);
-      return new Result(gradients, margins);
+      // The rows are in owner, so their concatenation is too.
+      return new Result(NDArrays.concat(rows, 0), margins);
     }
   }
 

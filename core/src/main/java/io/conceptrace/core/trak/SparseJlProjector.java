@@ -38,6 +38,9 @@ final class SparseJlProjector implements Projector {
   /** Gradient coordinates of a tile transposed at once: 4096 · 8 floats, 128 KiB. */
   private static final int TRANSPOSED_COLUMNS = 4096;
 
+  /** Bytes of one nonzero of R held in memory: its column and its entry. */
+  private static final long BYTES_PER_NONZERO = Integer.BYTES + Float.BYTES;
+
   private final long seed;
   private final long inputDim;
   private final int outputDim;
@@ -73,7 +76,7 @@ final class SparseJlProjector implements Projector {
   static long cachedBytes(long inputDim, int outputDim) {
     long nonzeros = Math.min(NONZEROS, outputDim);
     long entries = inputDim * nonzeros;
-    return entries > Integer.MAX_VALUE ? Long.MAX_VALUE : entries * (Integer.BYTES + Float.BYTES);
+    return entries > Integer.MAX_VALUE ? Long.MAX_VALUE : entries * BYTES_PER_NONZERO;
   }
 
   @Override
@@ -111,7 +114,7 @@ final class SparseJlProjector implements Projector {
                     1,
                     Math.min(
                         Math.min(inputDim, Integer.MAX_VALUE / (long) s),
-                        maxBlockBytes / (8L * s)));
+                        maxBlockBytes / (BYTES_PER_NONZERO * s)));
     for (long c0 = 0; c0 < inputDim; c0 += block) {
       int n = (int) Math.min(block, inputDim - c0);
       long t0 = System.nanoTime();
@@ -164,8 +167,8 @@ final class SparseJlProjector implements Projector {
   /**
    * out[b, :] += Σ_i g[b, i]·R[c0 + i, :] for the batch rows b0..b1 of one block. The tile's
    * outputs and gradients are held transposed (a column's T rows side by side), so each of a
-   * coordinate's s entries updates T adjacent floats: a loop the JIT turns into vector
-   * multiply-adds, instead of T·s scattered scalar updates.
+   * coordinate's s entries updates T adjacent floats of one cache line, instead of T·s updates
+   * scattered over T output rows.
    */
   private void applyTile(
       int b0, int b1, FloatBuffer[] g, int n, int[] columns, float[] entries, float[] out) {

@@ -153,12 +153,6 @@ final class Concepts {
                             + conceptCells.size()
                             + " concept inputs)"));
     Experiment.Activation a = c.activation().orElseThrow();
-    String reference =
-        a.reference() instanceof Experiment.Reference.BaseModel b
-            ? b.label()
-            : a.reference() instanceof Experiment.Reference.TorchScript t
-                ? t.file().getFileName().toString()
-                : ((Experiment.Reference.Checkpoint) a.reference()).file().getFileName().toString();
     return new ConceptSpec.TopActivating(
         a.combine().name().toLowerCase(java.util.Locale.ROOT)
             + " of "
@@ -166,7 +160,7 @@ final class Concepts {
             + " channels "
             + a.channels()
             + " of "
-            + reference
+            + a.reference().label()
             + ", top "
             + a.fraction(),
         Npy.readFloat64(cell.artifact(ConceptStage.TRAIN_SCORES)),

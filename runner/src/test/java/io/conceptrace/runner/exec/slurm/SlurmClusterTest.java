@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.conceptrace.core.io.Npy;
 import io.conceptrace.runner.cli.CliHarness;
 import io.conceptrace.runner.cli.ExitCode;
+import io.conceptrace.store.CellClaims;
 import io.conceptrace.store.Json;
 import io.conceptrace.store.RunStore;
 import io.conceptrace.store.StoredCell;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -80,24 +83,37 @@ class SlurmClusterTest {
     Process localProcess =
         localBuilder.redirectErrorStream(true).redirectOutput(localLog.toFile()).start();
 
-    CliHarness submitted =
-        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
-    assertThat(submitted.exitCode()).as(submitted.err()).isEqualTo(ExitCode.OK);
-    assertThat(submitted.err()).contains("6 submitted, 0 already queued");
+    // The first train-base job is cancelled while it runs. Its cell takes about a second to
+    // compute, so cancelling "as soon as it runs" raced the job and lost on a loaded machine (the
+    // cell was committed before the signal came). Instead this test holds the cell's claim, as a
+    // second run computing it would: the job runs and waits for the claim, and cannot commit.
+    String victimCell = trainBaseCells(cluster).get(0);
+    Set<String> missing;
+    try (CellClaims claims = holdClaims(cluster, List.of(victimCell))) {
+      CliHarness submitted =
+          slurm("run", STUDY.toString(), "--executor", "slurm", "--store", cluster.toString());
+      assertThat(submitted.exitCode()).as(submitted.err()).isEqualTo(ExitCode.OK);
+      assertThat(submitted.err()).contains("6 submitted, 0 already queued");
+      JobLedger ledger = new JobLedger(new RunStore(cluster), EXPERIMENT);
+      SubmittedJob victim = ledger.jobs().get(0);
+      assertThat(victim.stage()).isEqualTo("train-base");
+      assertThat(victim.cellId()).isEqualTo(victimCell);
+      awaitState(victim.jobId(), "RUNNING");
+      assertThat(claims.owner("train-base", victimCell))
+          .as("the running job waits for this JVM's claim")
+          .hasValueSatisfying(o -> assertThat(o.pid()).isEqualTo(ProcessHandle.current().pid()));
+      SLURM.cancel(List.of(victim.jobId()));
+      awaitIdle(ledger);
+      assertThat(Path.of(victim.log())).as("the cancelled job ran").exists();
+      missing = incomplete(cluster);
+    }
     JobLedger ledger = new JobLedger(new RunStore(cluster), EXPERIMENT);
-
-    // Cancel the first train-base job as soon as it runs; its dependents can never run.
     SubmittedJob victim = ledger.jobs().get(0);
-    assertThat(victim.stage()).isEqualTo("train-base");
-    awaitState(victim.jobId(), "RUNNING");
-    SLURM.cancel(List.of(victim.jobId()));
-    awaitIdle(ledger);
 
     CliHarness status = slurm("status", STUDY.toString(), "--store", cluster.toString());
     assertThat(status.out())
         .contains(victim.label() + " " + victim.cellId() + ": job " + victim.jobId() + " CANCELLED")
         .contains("log: " + victim.log());
-    Set<String> missing = incomplete(cluster);
     assertThat(missing).contains(victim.cellId()).hasSizeLessThan(6);
     assertThat(totals(status.out())).as(status.out()).containsEntry("failed", missing.size());
 
@@ -168,16 +184,24 @@ class SlurmClusterTest {
   @Test
   void cancelStopsEveryQueuedAndRunningJob() throws Exception {
     Path store = dir.resolve("cancelled");
-    CliHarness r =
-        slurm("run", STUDY.toString(), "--executor", "slurm", "--store", store.toString());
-    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
     JobLedger ledger = new JobLedger(new RunStore(store), EXPERIMENT);
-    List<String> ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
-    CliHarness cancel = slurm("cancel", STUDY.toString(), "--store", store.toString());
-    assertThat(cancel.exitCode()).as(cancel.err()).isEqualTo(ExitCode.OK);
-    // Jobs that already ended on their own are not cancelled again; here nothing had time to end.
-    assertThat(cancel.out()).startsWith("cancelled 7 job(s): " + String.join(" ", ids));
-    awaitIdle(ledger);
+    List<String> ids;
+    // Jobs that already ended on their own are not cancelled again. So that none can end here,
+    // this test holds both train-base cells' claims: their jobs run and wait, the rest depend on
+    // them. (A train-base job takes seconds; under load one ended before the cancel.)
+    List<String> trainBase = trainBaseCells(store);
+    try (CellClaims claims = holdClaims(store, trainBase)) {
+      CliHarness r =
+          slurm("run", STUDY.toString(), "--executor", "slurm", "--store", store.toString());
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCode.OK);
+      ids = ledger.jobs().stream().map(SubmittedJob::jobId).toList();
+      CliHarness cancel = slurm("cancel", STUDY.toString(), "--store", store.toString());
+      assertThat(cancel.exitCode()).as(cancel.err()).isEqualTo(ExitCode.OK);
+      assertThat(cancel.out()).startsWith("cancelled 7 job(s): " + String.join(" ", ids));
+      awaitIdle(ledger);
+      assertThat(trainBase)
+          .allSatisfy(id -> assertThat(claims.owner("train-base", id)).isPresent());
+    }
     assertThat(SLURM.jobs(ids).values())
         .allSatisfy(j -> assertThat(j.state()).isEqualTo("CANCELLED"));
     CliHarness status = slurm("status", STUDY.toString(), "--store", store.toString());
@@ -203,6 +227,40 @@ class SlurmClusterTest {
     assertThat(r.err().strip())
         .startsWith("ctrace: error: execution.slurm.partition: no partition 'no-such-partition'")
         .doesNotContain("\n");
+  }
+
+  /** The cell ids of the study's train-base jobs (m0 first), from a dry run (submits nothing). */
+  private static List<String> trainBaseCells(Path store) {
+    CliHarness dry =
+        slurm(
+            "run",
+            STUDY.toString(),
+            "--executor",
+            "slurm",
+            "--dry-run",
+            "--store",
+            store.toString());
+    assertThat(dry.exitCode()).as(dry.err()).isEqualTo(ExitCode.OK);
+    Matcher m =
+        Pattern.compile("# ctrace cell train-base m\\d+ of .*\n# cell id (\\w+)")
+            .matcher(dry.out());
+    List<String> ids = new ArrayList<>();
+    while (m.find()) {
+      ids.add(m.group(1));
+    }
+    assertThat(ids).as(dry.out()).hasSize(2);
+    return ids;
+  }
+
+  /** Claims cells in a store for this JVM, as another run computing them would. */
+  private static CellClaims holdClaims(Path store, List<String> trainBaseCells) {
+    CellClaims claims =
+        new CellClaims(
+            new RunStore(store), EXPERIMENT, CellClaims.HEARTBEAT, CellClaims.STALE_AFTER);
+    for (String id : trainBaseCells) {
+      assertThat(claims.tryClaim("train-base", id)).as(id).isPresent();
+    }
+    return claims;
   }
 
   private List<String> localLauncher() {

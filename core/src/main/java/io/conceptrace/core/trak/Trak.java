@@ -104,7 +104,14 @@ public final class Trak implements AutoCloseable {
     this.qSum = new double[trainSize];
   }
 
-  /** Per-model facts for logs and the benchmark. */
+  /**
+   * Per-model facts for logs, the cell's metrics and the benchmark.
+   *
+   * @param featurizeSeconds wall time featurizing the training set (gradients and projections)
+   * @param gradientSeconds the part of it spent in per-example gradients
+   * @param projectionGenerationSeconds the part spent generating R (or its hashed rows)
+   * @param projectionMultiplySeconds the part spent applying R to the gradients
+   */
   public record ModelReport(
       int index,
       long parameters,
@@ -112,6 +119,9 @@ public final class Trak implements AutoCloseable {
       double lambda,
       double meanAbsKernel,
       double featurizeSeconds,
+      double gradientSeconds,
+      double projectionGenerationSeconds,
+      double projectionMultiplySeconds,
       double trainImagesPerSecond,
       double kernelSeconds,
       double scoreSeconds) {}
@@ -188,13 +198,18 @@ public final class Trak implements AutoCloseable {
         Side replica =
             replicated ? new Side("model-" + index + "-replica", replicaSeeds, p) : null) {
       int k = main.projectors.get(0).outputDim();
-      long t0 = System.nanoTime();
       List<Featurizer> trainOuts = new ArrayList<>(main.train);
       List<Featurizer> targetOuts = new ArrayList<>(main.targets);
       if (replica != null) {
         trainOuts.addAll(replica.train);
         targetOuts.addAll(replica.targets);
       }
+      // Each projector serves one training and one target featurizer: its times before and after
+      // the training set are that set's share.
+      long generation0 = generationNanos(trainOuts);
+      long multiply0 = multiplyNanos(trainOuts);
+      GradientTime gradientTime = new GradientTime();
+      long t0 = System.nanoTime();
       float[] margins =
           featurize(
               train,
@@ -203,8 +218,11 @@ public final class Trak implements AutoCloseable {
               trainOuts,
               spec.batchSize(),
               spec.gradientBufferBytes(),
-              manager);
+              manager,
+              gradientTime);
       double featurizeSeconds = (System.nanoTime() - t0) / 1e9;
+      double generationSeconds = (generationNanos(trainOuts) - generation0) / 1e9;
+      double multiplySeconds = (multiplyNanos(trainOuts) - multiply0) / 1e9;
       featurize(
           targets,
           targetLabels,
@@ -248,6 +266,9 @@ public final class Trak implements AutoCloseable {
               times.lambda,
               times.meanAbs,
               featurizeSeconds,
+              gradientTime.nanos / 1e9,
+              generationSeconds,
+              multiplySeconds,
               trainSize / featurizeSeconds,
               times.kernelNanos / 1e9,
               (t3 - t1 - times.kernelNanos) / 1e9);
@@ -406,7 +427,8 @@ public final class Trak implements AutoCloseable {
     replicaMeanScoreByModel.add(replicaMean);
     qByModel.add(q);
     models++;
-    ModelReport report = new ModelReport(index, 0, 0, 0, 1, 0, Double.POSITIVE_INFINITY, 0, 0);
+    ModelReport report =
+        new ModelReport(index, 0, 0, 0, 1, 0, 0, 0, 0, Double.POSITIVE_INFINITY, 0, 0);
     reports.add(report);
     return report;
   }
@@ -434,6 +456,10 @@ public final class Trak implements AutoCloseable {
       this.projector = projector;
       this.out = out;
       this.unitRows = unitRows;
+    }
+
+    Projector projector() {
+      return projector;
     }
 
     void project(NDArray gradients, int rows) {
@@ -464,6 +490,14 @@ public final class Trak implements AutoCloseable {
       NDManager root) {
     return featurize(
         inputs, labels, gradients, outs, batchSize, bufferBytes, root, new GradientTime());
+  }
+
+  private static long generationNanos(List<Featurizer> outs) {
+    return outs.stream().mapToLong(f -> f.projector().generationNanos()).sum();
+  }
+
+  private static long multiplyNanos(List<Featurizer> outs) {
+    return outs.stream().mapToLong(f -> f.projector().multiplyNanos()).sum();
   }
 
   /** Wall time spent computing per-example gradients (the benchmark's breakdown). */

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TrakCheckpoint {
   private static final Logger LOG = LoggerFactory.getLogger(TrakCheckpoint.class);
-  private static final long MAGIC = 0x43545241_4B434B31L; // "CTRAKCK1"
+  // Version 2 records the featurization time split; a version-1 checkpoint is not resumed.
+  private static final long MAGIC = 0x43545241_4B434B32L; // "CTRAKCK2"
   private static final int DIGEST_BYTES = 32;
   private static final Pattern NAME = Pattern.compile("model-(\\d{4,})\\.ckpt");
   private static final int IO_BUFFER = 1 << 16;
@@ -216,6 +217,9 @@ final class TrakCheckpoint {
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
                 in.readDouble());
         models.add(new Model(q, mean, replica, first, second, r));
       }
@@ -257,6 +261,9 @@ final class TrakCheckpoint {
       out.writeDouble(r.lambda());
       out.writeDouble(r.meanAbsKernel());
       out.writeDouble(r.featurizeSeconds());
+      out.writeDouble(r.gradientSeconds());
+      out.writeDouble(r.projectionGenerationSeconds());
+      out.writeDouble(r.projectionMultiplySeconds());
       out.writeDouble(r.trainImagesPerSecond());
       out.writeDouble(r.kernelSeconds());
       out.writeDouble(r.scoreSeconds());

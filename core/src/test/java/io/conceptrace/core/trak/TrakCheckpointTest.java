@@ -190,6 +190,37 @@ class TrakCheckpointTest {
     }
   }
 
+  @Test
+  void eachModelsTimeSplitIsMeasuredAndSurvivesAResume() throws IOException {
+    Path area = tmp.resolve("split");
+    Trak.ModelReport report;
+    try (NDManager manager = engine.engine().newBaseManager(engine.device());
+        Trak trak = new Trak(spec(), AttributionMethod.TRAK, tmp.resolve("w1"), manager, N, T)) {
+      report =
+          trak.addModel(
+              0,
+              new ConceptModel("m0", Subnetwork.activations(), PROBES.get(0)),
+              BatchSource.ofRows(TRAIN, D),
+              labels(TRAIN, N),
+              BatchSource.ofRows(TARGETS, D),
+              labels(TARGETS, T));
+      trak.checkpoint(area, KEY);
+    }
+    // The three parts are disjoint stretches of the training set's featurization.
+    assertThat(report.gradientSeconds()).isPositive();
+    assertThat(report.projectionGenerationSeconds()).isPositive();
+    assertThat(report.projectionMultiplySeconds()).isPositive();
+    assertThat(
+            report.gradientSeconds()
+                + report.projectionGenerationSeconds()
+                + report.projectionMultiplySeconds())
+        .isLessThanOrEqualTo(report.featurizeSeconds());
+    try (NDManager manager = engine.engine().newBaseManager(engine.device());
+        Trak trak = new Trak(spec(), AttributionMethod.TRAK, tmp.resolve("w2"), manager, N, T)) {
+      assertThat(trak.resume(area, KEY)).containsExactly(report);
+    }
+  }
+
   private static void assertSame(Outcome actual, Outcome expected) {
     assertThat(actual.tau()).isEqualTo(expected.tau());
     Trak.Result a = actual.result();

@@ -136,6 +136,9 @@ final class AttributeStage implements StageRunner {
                   BatchSource.of(targets, norm),
                   targetLabels);
           ctx.metric("featurize.seconds", i, r.featurizeSeconds());
+          ctx.metric("featurize.gradients.seconds", i, r.gradientSeconds());
+          ctx.metric("featurize.projection.generation.seconds", i, r.projectionGenerationSeconds());
+          ctx.metric("featurize.projection.multiply.seconds", i, r.projectionMultiplySeconds());
           ctx.metric("train-images-per-second", i, r.trainImagesPerSecond());
           ctx.metric("lambda", i, r.lambda());
         }

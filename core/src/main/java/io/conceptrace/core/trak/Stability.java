@@ -1,7 +1,9 @@
 package io.conceptrace.core.trak;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -112,6 +114,22 @@ public record Stability(
   public boolean unstable() {
     return projectionSpearman < WARN_BELOW
         || (!Double.isNaN(splitHalfSpearman) && splitHalfSpearman < WARN_BELOW);
+  }
+
+  /**
+   * The figures below {@link #WARN_BELOW}, to three decimals so that the reason is visible where
+   * {@link #describe()} rounds (a split-half ρ of 0.797 reads 0.80 there), e.g. "split-half ρ 0.797
+   * < 0.8"; empty when stable.
+   */
+  public String whyUnstable() {
+    List<String> low = new ArrayList<>();
+    if (projectionSpearman < WARN_BELOW) {
+      low.add(String.format(Locale.ROOT, "seed ρ %.3f < %s", projectionSpearman, WARN_BELOW));
+    }
+    if (!Double.isNaN(splitHalfSpearman) && splitHalfSpearman < WARN_BELOW) {
+      low.add(String.format(Locale.ROOT, "split-half ρ %.3f < %s", splitHalfSpearman, WARN_BELOW));
+    }
+    return String.join(", ", low);
   }
 
   /** One line for the log and the summary, e.g. "ρ(seed) 0.93, top-100 81 %; ρ(halves) 0.71". */

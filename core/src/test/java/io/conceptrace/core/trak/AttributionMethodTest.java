@@ -9,6 +9,7 @@ import io.conceptrace.core.engine.DeviceSpec;
 import io.conceptrace.core.engine.EngineOptions;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,20 @@ class AttributionMethodTest {
     Stability st = Stability.of(a, List.of());
     assertThat(Math.abs(st.projectionSpearman())).isLessThan(0.4); // n = 60: |ρ| ~ 0.13
     assertThat(st.unstable()).isTrue();
+    assertThat(st.whyUnstable())
+        .startsWith(
+            String.format(java.util.Locale.ROOT, "seed ρ %.3f < 0.8", st.projectionSpearman()));
+  }
+
+  @Test
+  void anUnstableCellSaysWhichFigureIsLowWhereTheRoundedLineCannot() {
+    // The fashion-mnist run's footwear/layer2 cell: its line read "split-half ρ 0.80" and
+    // "unstable".
+    Stability st = new Stability(0.98, Map.of(100, 0.86), 0.797, Map.of(), 1.0);
+    assertThat(st.unstable()).isTrue();
+    assertThat(st.describe()).endsWith("split-half ρ 0.80");
+    assertThat(st.whyUnstable()).isEqualTo("split-half ρ 0.797 < 0.8");
+    assertThat(new Stability(0.98, Map.of(), 0.81, Map.of(), 1.0).whyUnstable()).isEmpty();
   }
 
   @Test

@@ -160,10 +160,11 @@ final class AttributeStage implements StageRunner {
       writeStability(ctx, method, stability, enrichment, cellCpu);
       if (stability.unstable()) {
         LOG.warn(
-            "{}: unstable attribution ({}): raise attribution.projections (seed; k and lambda"
-                + " helped little when measured) or training.ensemble (split-half); see"
+            "{}: unstable attribution, {} ({}): raise attribution.projections (seed; k and"
+                + " lambda helped little when measured) or training.ensemble (split-half); see"
                 + " docs/results.md",
             ctx.cell().label(),
+            stability.whyUnstable(),
             stability.describe());
       }
     }

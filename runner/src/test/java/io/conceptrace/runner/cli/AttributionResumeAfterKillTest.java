@@ -84,6 +84,17 @@ class AttributionResumeAfterKillTest {
         .as("models 0 and 1 were not featurized again")
         .extracting(Metric::step)
         .containsExactly(2L, 3L, 4L);
+    // Each featurized member also records where its time went; the parts fit in the whole.
+    for (long step = 2; step <= 4; step++) {
+      double whole = value(metrics, "featurize.seconds", step);
+      double parts =
+          value(metrics, "featurize.gradients.seconds", step)
+              + value(metrics, "featurize.projection.generation.seconds", step)
+              + value(metrics, "featurize.projection.multiply.seconds", step);
+      assertThat(value(metrics, "featurize.gradients.seconds", step)).isPositive();
+      assertThat(value(metrics, "featurize.projection.multiply.seconds", step)).isPositive();
+      assertThat(parts).isLessThanOrEqualTo(whole);
+    }
     assertThat(attributeCell(reference).metrics())
         .filteredOn(m -> m.name().equals("resumed-models"))
         .extracting(Metric::value)
@@ -100,6 +111,14 @@ class AttributionResumeAfterKillTest {
     for (Map.Entry<String, byte[]> e : want.entrySet()) {
       assertThat(got.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
     }
+  }
+
+  private static double value(List<Metric> metrics, String name, long step) {
+    return metrics.stream()
+        .filter(m -> m.name().equals(name) && m.step() == step)
+        .map(Metric::value)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no metric " + name + " at step " + step));
   }
 
   /** {@code ctrace run} in its own JVM, one cell at a time on one thread, logging to a file. */

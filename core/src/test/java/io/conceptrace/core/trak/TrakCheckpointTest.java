@@ -68,19 +68,11 @@ class TrakCheckpointTest {
       throws IOException {
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         Trak trak = new Trak(spec(), method, tmp.resolve(workName), manager, N, T)) {
-      boolean[] yTrain = labels(TRAIN, N);
-      boolean[] yTargets = labels(TARGETS, T);
       if (area != null) {
         restored.add(trak.resume(area, KEY).size());
       }
       for (int m = trak.models(); m < last; m++) {
-        trak.addModel(
-            m,
-            new ConceptModel("m" + m, Subnetwork.activations(), PROBES.get(m)),
-            BatchSource.ofRows(TRAIN, D),
-            yTrain,
-            BatchSource.ofRows(TARGETS, D),
-            yTargets);
+        addMember(trak, m);
         if (area != null) {
           trak.checkpoint(area, KEY);
         }
@@ -164,16 +156,21 @@ class TrakCheckpointTest {
         Trak trak = new Trak(spec(), tmp.resolve("w"), manager, N, T)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> trak.checkpoint(tmp, KEY))
           .isInstanceOf(IllegalStateException.class);
-      trak.addModel(
-          0,
-          new ConceptModel("m0", Subnetwork.activations(), PROBES.get(0)),
-          BatchSource.ofRows(TRAIN, D),
-          labels(TRAIN, N),
-          BatchSource.ofRows(TARGETS, D),
-          labels(TARGETS, T));
+      addMember(trak, 0);
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> trak.resume(tmp, KEY))
           .isInstanceOf(IllegalStateException.class);
     }
+  }
+
+  /** Adds ensemble member m: its probe on the fixed activations, the fixed training set. */
+  private static Trak.ModelReport addMember(Trak trak, int m) {
+    return trak.addModel(
+        m,
+        new ConceptModel("m" + m, Subnetwork.activations(), PROBES.get(m)),
+        BatchSource.ofRows(TRAIN, D),
+        labels(TRAIN, N),
+        BatchSource.ofRows(TARGETS, D),
+        labels(TARGETS, T));
   }
 
   private int resumeCount(Path area, String key) {
@@ -196,14 +193,7 @@ class TrakCheckpointTest {
     Trak.ModelReport report;
     try (NDManager manager = engine.engine().newBaseManager(engine.device());
         Trak trak = new Trak(spec(), AttributionMethod.TRAK, tmp.resolve("w1"), manager, N, T)) {
-      report =
-          trak.addModel(
-              0,
-              new ConceptModel("m0", Subnetwork.activations(), PROBES.get(0)),
-              BatchSource.ofRows(TRAIN, D),
-              labels(TRAIN, N),
-              BatchSource.ofRows(TARGETS, D),
-              labels(TARGETS, T));
+      report = addMember(trak, 0);
       trak.checkpoint(area, KEY);
     }
     // The three parts are disjoint stretches of the training set's featurization.

@@ -64,9 +64,8 @@ class FailBeforeComputeTest {
   void theDefaultSparseProjectionKeepsOnlyItsHashedRows() throws IOException {
     Experiment e = load("");
     // The same study with the default sparse-jl: no dense matrix per projector, so the peak is
-    // gathering the chunk (14.2 MB) with the batch being copied in (4.6 MB) and the two projectors'
-    // hashed
-    // rows of R (17,801 · 8 · 8 bytes = 1.1 MB each): 21 MB.
+    // gathering the chunk (14.2 MB) with the batch being copied in (4.6 MB) and the two
+    // projectors' hashed rows of R (17,801 · 8 · 8 bytes = 1.1 MB each): 21 MB.
     assertThat(check(e, 10_000_000))
         .containsExactly(
             "attribution.projection-dim: TRAK at layer1 with k = 512 and P = 17801 parameters"
